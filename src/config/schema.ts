@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/**
+ * The one description of edgepurge's configuration: every key's type, default and meaning.
+ * `scripts/gen-schema.ts` turns it into `edgepurge.schema.json` for editors.
+ */
+
+const httpUrl = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an absolute http:// or https:// URL without a query' },
+  );
+
+/** curl's `--connect-to HOST1:PORT1:HOST2:PORT2`; empty HOST1/PORT1 match any. */
+export const CONNECT_TO = /^(\[[^\]]*\]|[^:[\]]*):(\d*):(\[[^\]]*\]|[^:[\]]*):(\d*)$/;
+
+const varnishProvider = z
+  .strictObject({
+    type: z.literal('varnish'),
+    name: z.string().min(1).optional().describe('Name used in reports; defaults to the type.'),
+    endpoints: z
+      .array(httpUrl)
+      .min(1)
+      .describe(
+        'Every Varnish node to purge (http://host:port). PURGE and BAN go to each of them.',
+      ),
+    concurrency: z
+      .int()
+      .min(1)
+      .max(256)
+      .default(8)
+      .describe('Requests in flight per endpoint.'),
+    banHeader: z
+      .string()
+      .min(1)
+      .default('X-Ban-Path')
+      .describe('Header carrying the path prefix of a BAN (see examples/varnish/edgepurge.vcl).'),
+    timeoutSeconds: z.number().positive().max(300).default(10).describe('Per-request timeout.'),
+  })
+  .describe('Varnish: PURGE per URL, BAN for prefixes, xkey for tags.');
+
+export const providerSchema = z.discriminatedUnion('type', [varnishProvider], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? 'unsupported provider type; this version supports "varnish"'
+      : undefined,
+});
+
+const policyRule = z.strictObject({
+  match: z.string().min(1).describe('Glob on the file path (`assets/**`, `**/*.html`).'),
+  cacheControl: z.string().min(1).describe('The Cache-Control the edge must send for it.'),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    dir: z.string().min(1).describe('The publish directory, relative to the config file.'),
+    baseUrl: httpUrl.describe('Public origin of the site, e.g. https://www.example.com'),
+    baseline: z
+      .string()
+      .min(1)
+      .default('.edgepurge/baseline.json')
+      .describe('Manifest of the last verified release. Missing: every file counts as added.'),
+    saveBaseline: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Where the new manifest goes after verification passed (default: `baseline`).'),
+    fix: z
+      .enum(['touch', 'none'])
+      .default('touch')
+      .describe('touch: give changed files a new mtime so mtime-size validators change.'),
+    urls: z
+      .strictObject({
+        cleanUrls: z
+          .boolean()
+          .default(false)
+          .describe('Also purge /page for page.html (servers with try_files $uri.html).'),
+        basePath: z
+          .string()
+          .regex(/^\/[^?#]*$/, 'must start with / and hold no query or fragment')
+          .default('/')
+          .describe('Path the directory is published under.'),
+      })
+      .prefault({}),
+    providers: z
+      .array(providerSchema)
+      .default([])
+      .describe('Caches to purge, in order: the inner cache (shield) first.'),
+    verify: z
+      .strictObject({
+        connectTo: z
+          .array(
+            z
+              .string()
+              .regex(CONNECT_TO, 'use curl form HOST1:PORT1:HOST2:PORT2, e.g. www.example.com:443:127.0.0.1:8443'),
+          )
+          .default([])
+          .describe('Send requests for the public URL to another address, as curl --connect-to.'),
+        origin: httpUrl
+          .optional()
+          .describe('The origin, reached directly with the public Host header (later checks).'),
+        timeoutSeconds: z
+          .number()
+          .positive()
+          .max(3600)
+          .default(60)
+          .describe('How long to poll a stale URL before giving up.'),
+        concurrency: z.int().min(1).max(256).default(16).describe('Requests in flight.'),
+      })
+      .prefault({}),
+    policy: z.array(policyRule).default([]).describe('Cache-Control the edge must send.'),
+    hooks: z
+      .strictObject({
+        upload: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Command run (with zx, in the config folder) after fix and before purging.'),
+      })
+      .prefault({}),
+  })
+  .describe('edgepurge configuration');
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type VarnishConfig = z.output<typeof varnishProvider>;
