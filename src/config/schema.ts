@@ -5,19 +5,17 @@ import { z } from 'zod';
  * `scripts/gen-schema.ts` turns it into `edgepurge.schema.json` for editors.
  */
 
-const httpUrl = z
-  .string()
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an absolute http:// or https:// URL without a query' },
-  );
+const httpUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an absolute http:// or https:// URL without a query' },
+);
 
 /** curl's `--connect-to HOST1:PORT1:HOST2:PORT2`; empty HOST1/PORT1 match any. */
 export const CONNECT_TO = /^(\[[^\]]*\]|[^:[\]]*):(\d*):(\[[^\]]*\]|[^:[\]]*):(\d*)$/;
@@ -32,12 +30,7 @@ const varnishProvider = z
       .describe(
         'Every Varnish node to purge (http://host:port). PURGE and BAN go to each of them.',
       ),
-    concurrency: z
-      .int()
-      .min(1)
-      .max(256)
-      .default(8)
-      .describe('Requests in flight per endpoint.'),
+    concurrency: z.int().min(1).max(256).default(8).describe('Requests in flight per endpoint.'),
     banHeader: z
       .string()
       .min(1)
@@ -101,7 +94,10 @@ export const configSchema = z
           .array(
             z
               .string()
-              .regex(CONNECT_TO, 'use curl form HOST1:PORT1:HOST2:PORT2, e.g. www.example.com:443:127.0.0.1:8443'),
+              .regex(
+                CONNECT_TO,
+                'use curl form HOST1:PORT1:HOST2:PORT2, e.g. www.example.com:443:127.0.0.1:8443',
+              ),
           )
           .default([])
           .describe('Send requests for the public URL to another address, as curl --connect-to.'),

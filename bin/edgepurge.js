@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The published entry: Node 24 runs the TypeScript sources directly (type stripping).
+import { main } from '../src/cli/main.ts';
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    // First signal: stop cleanly (no baseline is written past an unverified purge); second: now.
+    if (++interrupts > 1) process.exit(130);
+    controller.abort(new Error(`received ${signal}`));
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});

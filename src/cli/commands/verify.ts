@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { requireManifestFile } from '../../manifest/baseline-file.ts';
+import { diffManifests } from '../../manifest/diff-manifests.ts';
+import { emptyManifest } from '../../manifest/manifest.ts';
+import { scanDir } from '../../manifest/scan-dir.ts';
+import { renderVerifyText } from '../../report/render-text.ts';
+import { parseConnectTo } from '../../verify/connect-to.ts';
+import { createHttpClient } from '../../verify/http-client.ts';
+import { verifyTargets } from '../../verify/targets.ts';
+import { verifyRelease } from '../../verify/verify-release.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
+import { type CliIO, ioLogger, printResult } from '../io.ts';
+
+export const USAGE = `edgepurge verify [--manifest FILE] [--previous FILE] ${CONFIG_USAGE}`;
+
+/**
+ * `edgepurge verify`: the checks alone. The release is --manifest (default: a scan of `dir`);
+ * with --previous only what changed since it is checked (and removed files must be gone),
+ * else every file of the release.
+ */
+export async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(
+    'verify',
+    args,
+    { ...CONFIG_FLAGS, manifest: { type: 'string' }, previous: { type: 'string' } },
+    USAGE,
+    { min: 0, max: 0 },
+  );
+  const config = await loadConfigFromFlags(values, io);
+  const manifest =
+    values.manifest === undefined
+      ? await scanDir(config.dir, { signal: io.signal })
+      : await requireManifestFile(resolve(io.cwd, values.manifest));
+  const previous =
+    values.previous === undefined
+      ? emptyManifest()
+      : await requireManifestFile(resolve(io.cwd, values.previous), 'previous manifest');
+  const diff = diffManifests(previous, manifest);
+  const targets = verifyTargets(diff, manifest, config.baseUrl, config.urls);
+  const client = createHttpClient({
+    connectTo: parseConnectTo(config.verify.connectTo),
+    connections: config.verify.concurrency,
+  });
+  try {
+    const result = await verifyRelease(client, targets, new Map(), {
+      timeoutMs: config.verify.timeoutSeconds * 1000,
+      concurrency: config.verify.concurrency,
+      signal: io.signal,
+      log: ioLogger(io),
+    });
+    printResult(io, values.json === true, result, () => renderVerifyText(result));
+    return result.ok ? 0 : 1;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,207 @@
+import { dirname } from 'node:path';
+import type { ResolvedConfig } from '../config/load-config.ts';
+import { isEdgepurgeError } from '../errors.ts';
+import { touchFiles } from '../fix/touch-files.ts';
+import type { Logger } from '../log.ts';
+import { readManifestFile, writeManifestFile } from '../manifest/baseline-file.ts';
+import { diffManifests, type ManifestDiff } from '../manifest/diff-manifests.ts';
+import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
+import { scanDir } from '../manifest/scan-dir.ts';
+import { countRequests, type PurgePlan, planPurges } from '../plan/plan-purges.ts';
+import {
+  createProviders,
+  dryRunProvider,
+  type Provider,
+  type RecordedCall,
+} from '../providers/index.ts';
+import { executePlan } from '../purge/execute-plan.ts';
+import { parseConnectTo } from '../verify/connect-to.ts';
+import { createHttpClient } from '../verify/http-client.ts';
+import { snapshotUrls } from '../verify/snapshot.ts';
+import { verifyTargets } from '../verify/targets.ts';
+import { verifyRelease } from '../verify/verify-release.ts';
+import type { DeployResult } from './result.ts';
+import { runUploadHook } from './run-upload-hook.ts';
+
+export interface PipelineOptions {
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  /** Injected providers (tests, the demo); default: built from `config.providers`. */
+  readonly providers?: readonly Provider[];
+}
+
+/** Everything decided before anything is changed: what plan prints, what deploy executes. */
+export interface Release {
+  readonly previous: Manifest;
+  readonly hadBaseline: boolean;
+  readonly next: Manifest;
+  readonly diff: ManifestDiff;
+  /** Files whose mtime the fix step changes. */
+  readonly toTouch: readonly string[];
+  readonly plan: PurgePlan;
+}
+
+/** scan → diff → decide the fix → plan. Reads the disk; writes and sends nothing. */
+export async function prepareRelease(
+  config: ResolvedConfig,
+  providers: readonly Provider[],
+  log: Logger,
+): Promise<Release> {
+  const started = Date.now();
+  const baseline = await readManifestFile(config.baseline);
+  const next = await scanDir(config.dir, { baseUrl: config.baseUrl });
+  const count = Object.keys(next.files).length;
+  log.info(`scan: ${count} files in ${config.dir} (${Date.now() - started} ms)`);
+  if (baseline === undefined)
+    log.info(`baseline: none at ${config.baseline}; every file counts as added`);
+  const previous = baseline ?? emptyManifest();
+  const diff = diffManifests(previous, next);
+  const toTouch =
+    config.fix === 'touch'
+      ? diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path)
+      : [];
+  const plan = planPurges(diff, providers, { baseUrl: config.baseUrl, urls: config.urls });
+  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan };
+}
+
+/**
+ * The whole deploy: prepare, fix, upload hook, snapshot, purge, verify, and save the new
+ * baseline only when verification passed. Returns the result; throws only for wrong input.
+ */
+export async function deploy(
+  config: ResolvedConfig,
+  options: PipelineOptions & { readonly dryRun: boolean },
+): Promise<
+  DeployResult & { readonly plan: PurgePlan; readonly dryRunCalls?: readonly RecordedCall[] }
+> {
+  const { log, signal } = options;
+  const real = options.providers ?? createProviders(config.providers);
+  const calls: RecordedCall[] = [];
+  const providers = options.dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
+  if (providers.length === 0) log.warn('no providers configured: nothing will be purged');
+
+  const release = await prepareRelease(config, providers, log);
+  const { diff, plan } = release;
+  const base = {
+    dryRun: options.dryRun,
+    diff: {
+      added: diff.added,
+      changed: diff.changed,
+      removed: diff.removed,
+      unchanged: diff.unchanged,
+      hazards: diff.hazards,
+    },
+    upload: { ran: false, command: config.hooks.upload },
+    baseline: { saved: false, path: config.saveBaseline },
+    plan,
+  };
+  const noPurge = { requests: 0, urls: 0, prefixes: 0, failed: [] };
+  const noVerify = { ok: false, checked: 0, stale: [] };
+  log.info(
+    `diff: ${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged`,
+  );
+  for (const hazard of diff.hazards) log.info(`hazard: ${hazard.path}: ${hazard.kind}`);
+
+  const touched = await touchFiles(config.dir, release.next, release.toTouch, {
+    dryRun: options.dryRun,
+  });
+  for (const path of touched.touched)
+    log.info(`${options.dryRun ? 'would touch' : 'touched'}: ${path}`);
+  const fixed = { touched: touched.touched };
+
+  if (options.dryRun) {
+    await executePlan(plan, providers, { signal, log });
+    return {
+      ok: true,
+      ...base,
+      fixed,
+      purge: noPurge,
+      verify: { ...noVerify, ok: true },
+      dryRunCalls: calls,
+    };
+  }
+
+  try {
+    if (config.hooks.upload !== undefined) {
+      log.info(`upload: ${config.hooks.upload}`);
+      await runUploadHook(config.hooks.upload, dirname(config.configPath), signal);
+      base.upload.ran = true;
+    }
+  } catch (error) {
+    if (!isEdgepurgeError(error)) throw error;
+    return {
+      ok: false,
+      ...base,
+      fixed,
+      purge: noPurge,
+      verify: noVerify,
+      error: { code: error.code, message: error.message, hint: error.hint },
+    };
+  }
+
+  const targets = verifyTargets(diff, touched.manifest, config.baseUrl, config.urls);
+  const client = createHttpClient({
+    connectTo: parseConnectTo(config.verify.connectTo),
+    connections: config.verify.concurrency,
+  });
+  try {
+    const changedUrls = targets.filter((t) => t.kind === 'serves' && t.changed).map((t) => t.url);
+    const snapshots = await snapshotUrls(client, changedUrls, {
+      concurrency: config.verify.concurrency,
+      signal,
+    });
+    if (changedUrls.length > 0)
+      log.info(`snapshot: ${snapshots.size}/${changedUrls.length} URLs before purging`);
+
+    const purge = await executePlan(plan, providers, { signal, log });
+    log.info(
+      `purge: ${purge.requests} requests, ${purge.urls} URLs, ${countRequests(plan)} batches`,
+    );
+    if (purge.failed.length > 0) {
+      for (const failure of purge.failed) log.warn(`purge failed: ${failure.error}`);
+      const first = purge.failed[0] as (typeof purge.failed)[number];
+      return {
+        ok: false,
+        ...base,
+        fixed,
+        purge,
+        verify: noVerify,
+        error: { code: first.code, message: first.error, hint: first.hint },
+      };
+    }
+
+    const verified = await verifyRelease(client, targets, snapshots, {
+      timeoutMs: config.verify.timeoutSeconds * 1000,
+      concurrency: config.verify.concurrency,
+      signal,
+      log,
+    });
+    const verify = { ok: verified.ok, checked: verified.checked, stale: verified.stale };
+    if (!verified.ok) {
+      return {
+        ok: false,
+        ...base,
+        fixed,
+        purge,
+        verify,
+        error: {
+          code: 'E_STALE',
+          message: `${verified.stale.length} of ${verified.checked} URLs still stale after ${config.verify.timeoutSeconds}s`,
+          hint: 'the baseline was not saved; fix the cause and run deploy again',
+        },
+      };
+    }
+    await writeManifestFile(config.saveBaseline, touched.manifest);
+    log.info(`baseline: saved ${config.saveBaseline}`);
+    return {
+      ok: true,
+      ...base,
+      fixed,
+      purge,
+      verify,
+      baseline: { saved: true, path: config.saveBaseline },
+    };
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,99 @@
+import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import type { DeployResult } from '../pipeline/result.ts';
+import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
+import type { PurgeSummary } from '../purge/execute-plan.ts';
+import type { VerifyResult } from '../verify/verify-release.ts';
+
+/** Human text for a diff: one line a file, with the reason a hazard matters. */
+export function renderDiffText(diff: ManifestDiff): string {
+  const lines: string[] = [];
+  for (const path of diff.added) lines.push(`  added     ${path}`);
+  for (const path of diff.changed) lines.push(`  changed   ${path}`);
+  for (const path of diff.removed) lines.push(`  removed   ${path}`);
+  for (const hazard of diff.hazards)
+    lines.push(`  hazard    ${hazard.path}: ${HAZARD_TEXT[hazard.kind]}`);
+  lines.push(
+    `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged, ${diff.hazards.length} hazards`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const HAZARD_TEXT = {
+  'validator-unchanged':
+    'content changed but size and mtime did not: mtime-size ETags stay the same (fix: touch)',
+  'mtime-only': 'mtime changed but content did not: no purge needed',
+} as const;
+
+function describeEntry(entry: PlanEntry): string[] {
+  switch (entry.kind) {
+    case 'urls':
+      return entry.urls.map((url) => `${url}  (${entry.reason})`);
+    case 'prefixes':
+      return entry.prefixes.map((prefix) => `prefix ${prefix}  (${entry.reason})`);
+    case 'tags':
+      return [`tags ${entry.tags.join(' ')}  (${entry.reason})`];
+    case 'everything':
+      return [`everything on ${entry.hosts.join(' ')}  (${entry.reason})`];
+  }
+}
+
+/** The plan as a reader checks it: per provider, each request and why. */
+export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): string {
+  const lines: string[] = [];
+  for (const path of toTouch) lines.push(`touch ${path}`);
+  for (const provider of plan.providers) {
+    lines.push(`${provider.provider} (${provider.type}): ${provider.entries.length} batches`);
+    for (const entry of provider.entries)
+      for (const line of describeEntry(entry)) lines.push(`  ${line}`);
+  }
+  if (plan.urls === 0) lines.push('nothing to purge');
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderVerifyText(verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'>): string {
+  const lines = verify.stale.map((stale) => `  STALE ${stale.url}: ${stale.reason}`);
+  lines.push(
+    verify.ok
+      ? `verified: ${verify.checked} URLs fresh`
+      : `not verified: ${verify.stale.length} of ${verify.checked} URLs stale`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderPurgeText(purge: PurgeSummary): string {
+  const lines = purge.failed.map(
+    (failure) =>
+      `  FAILED ${failure.provider}: ${failure.error}${failure.hint ? ` (${failure.hint})` : ''}`,
+  );
+  lines.push(
+    `purged: ${purge.urls} URLs, ${purge.prefixes} prefixes in ${purge.requests} requests`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The deploy summary that ends a run. */
+export function renderDeployText(result: DeployResult): string {
+  const d = result.diff;
+  const lines = [
+    `diff: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed, ${d.unchanged} unchanged, ${d.hazards.length} hazards`,
+    `fix: ${result.fixed.touched.length} files ${result.dryRun ? 'would be ' : ''}touched`,
+  ];
+  if (result.dryRun) {
+    lines.push('dry run: nothing was written, run or sent');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(renderPurgeText(result.purge).trimEnd());
+  if (result.verify.checked > 0 || result.verify.ok)
+    lines.push(renderVerifyText(result.verify).trimEnd());
+  lines.push(
+    result.baseline.saved
+      ? `baseline: saved ${result.baseline.path}`
+      : `baseline: NOT saved (${result.baseline.path} unchanged)`,
+  );
+  if (result.error)
+    lines.push(
+      `error: ${result.error.message}${result.error.hint ? `\nhint: ${result.error.hint}` : ''}`,
+    );
+  lines.push(result.ok ? 'deploy verified' : 'deploy FAILED');
+  return `${lines.join('\n')}\n`;
+}

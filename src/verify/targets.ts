@@ -1,0 +1,48 @@
+import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import type { Manifest } from '../manifest/manifest.ts';
+import { absoluteUrl, type UrlOptions, urlPathsFor } from '../plan/map-urls.ts';
+
+/** A URL to prove fresh: it serves `sha256`, or (removed) it is gone. */
+export type VerifyTarget =
+  | {
+      readonly kind: 'serves';
+      readonly url: string;
+      readonly path: string;
+      readonly sha256: string;
+      readonly changed: boolean;
+    }
+  | { readonly kind: 'removed'; readonly url: string; readonly path: string };
+
+/**
+ * Every URL a release must prove: each URL of an added or changed file, and each URL of a
+ * removed one. Pure.
+ */
+export function verifyTargets(
+  diff: Pick<ManifestDiff, 'added' | 'changed' | 'removed'>,
+  manifest: Manifest,
+  baseUrl: string,
+  urls: UrlOptions,
+): VerifyTarget[] {
+  const out: VerifyTarget[] = [];
+  const serves = (path: string, changed: boolean) => {
+    const entry = manifest.files[path];
+    if (entry === undefined) return;
+    for (const urlPath of urlPathsFor(path, urls)) {
+      out.push({
+        kind: 'serves',
+        url: absoluteUrl(baseUrl, urlPath),
+        path,
+        sha256: entry.sha256,
+        changed,
+      });
+    }
+  };
+  for (const path of diff.changed) serves(path, true);
+  for (const path of diff.added) serves(path, false);
+  for (const path of diff.removed) {
+    for (const urlPath of urlPathsFor(path, urls)) {
+      out.push({ kind: 'removed', url: absoluteUrl(baseUrl, urlPath), path });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { diffManifests, isEmptyDiff } from '../../src/manifest/diff-manifests.ts';
+import type { FileEntry, Manifest } from '../../src/manifest/manifest.ts';
+
+const sha = (c: string) => c.repeat(64);
+const file = (over: Partial<FileEntry> = {}): FileEntry => ({
+  size: 10,
+  mtimeMs: 1_700_000_000_000,
+  sha256: sha('a'),
+  type: 'text/plain',
+  ...over,
+});
+const manifest = (files: Record<string, FileEntry>): Manifest => ({
+  version: 1,
+  generator: 'test',
+  createdAt: '',
+  files,
+});
+
+describe('diffManifests', () => {
+  const cases: {
+    name: string;
+    before: Record<string, FileEntry>;
+    after: Record<string, FileEntry>;
+    expected: ReturnType<typeof diffManifests>;
+  }[] = [
+    {
+      name: 'identical releases',
+      before: { 'a.txt': file() },
+      after: { 'a.txt': file() },
+      expected: { added: [], changed: [], removed: [], unchanged: 1, hazards: [] },
+    },
+    {
+      name: 'added and removed',
+      before: { 'old.txt': file() },
+      after: { 'new.txt': file() },
+      expected: {
+        added: ['new.txt'],
+        changed: [],
+        removed: ['old.txt'],
+        unchanged: 0,
+        hazards: [],
+      },
+    },
+    {
+      name: 'content, size and mtime changed: no hazard',
+      before: { 'a.js': file() },
+      after: { 'a.js': file({ sha256: sha('b'), size: 11, mtimeMs: 1_700_000_100_000 }) },
+      expected: { added: [], changed: ['a.js'], removed: [], unchanged: 0, hazards: [] },
+    },
+    {
+      name: 'content changed, size and mtime kept (cp -p): validator-unchanged',
+      before: { 'a.js': file() },
+      after: { 'a.js': file({ sha256: sha('b') }) },
+      expected: {
+        added: [],
+        changed: ['a.js'],
+        removed: [],
+        unchanged: 0,
+        hazards: [{ path: 'a.js', kind: 'validator-unchanged' }],
+      },
+    },
+    {
+      name: 'sub-second mtime difference still counts as the same validator',
+      before: { 'a.js': file({ mtimeMs: 1_700_000_000_100 }) },
+      after: { 'a.js': file({ sha256: sha('b'), mtimeMs: 1_700_000_000_900 }) },
+      expected: {
+        added: [],
+        changed: ['a.js'],
+        removed: [],
+        unchanged: 0,
+        hazards: [{ path: 'a.js', kind: 'validator-unchanged' }],
+      },
+    },
+    {
+      name: 'content changed, size changed, mtime kept: ETag changes, no hazard',
+      before: { 'a.js': file() },
+      after: { 'a.js': file({ sha256: sha('b'), size: 12 }) },
+      expected: { added: [], changed: ['a.js'], removed: [], unchanged: 0, hazards: [] },
+    },
+    {
+      name: 'mtime changed only: mtime-only, counted unchanged',
+      before: { 'a.css': file() },
+      after: { 'a.css': file({ mtimeMs: 1_700_000_005_000 }) },
+      expected: {
+        added: [],
+        changed: [],
+        removed: [],
+        unchanged: 1,
+        hazards: [{ path: 'a.css', kind: 'mtime-only' }],
+      },
+    },
+    {
+      name: 'lists are sorted by path',
+      before: { 'b/z.txt': file(), 'a.txt': file() },
+      after: { 'c.txt': file(), 'B.txt': file() },
+      expected: {
+        added: ['B.txt', 'c.txt'],
+        changed: [],
+        removed: ['a.txt', 'b/z.txt'],
+        unchanged: 0,
+        hazards: [],
+      },
+    },
+  ];
+  it.each(cases)('$name', ({ before, after, expected }) => {
+    expect(diffManifests(manifest(before), manifest(after))).toEqual(expected);
+  });
+
+  it('isEmptyDiff is true only when nothing was added, changed or removed', () => {
+    expect(isEmptyDiff(diffManifests(manifest({ a: file() }), manifest({ a: file() })))).toBe(true);
+    expect(isEmptyDiff(diffManifests(manifest({}), manifest({ a: file() })))).toBe(false);
+  });
+});
