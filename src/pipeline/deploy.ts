@@ -124,7 +124,7 @@ export async function deploy(
   try {
     if (config.hooks.upload !== undefined) {
       log.info(`upload: ${config.hooks.upload}`);
-      await runUploadHook(config.hooks.upload, dirname(config.configPath), signal);
+      await runUploadHook(config.hooks.upload, dirname(config.configPath), log, signal);
       base.upload.ran = true;
     }
   } catch (error) {
@@ -139,7 +139,13 @@ export async function deploy(
     };
   }
 
-  const targets = verifyTargets(diff, touched.manifest, config.baseUrl, config.urls);
+  const targets = verifyTargets(
+    diff,
+    touched.manifest,
+    config.baseUrl,
+    config.urls,
+    new Set(touched.touched),
+  );
   const client = createHttpClient({
     connectTo: parseConnectTo(config.verify.connectTo),
     connections: config.verify.concurrency,

@@ -10,6 +10,8 @@ export type VerifyTarget =
       readonly path: string;
       readonly sha256: string;
       readonly changed: boolean;
+      /** Content changed but size and mtime did not, and nothing fixed it. */
+      readonly validatorKept: boolean;
     }
   | { readonly kind: 'removed'; readonly url: string; readonly path: string };
 
@@ -18,11 +20,17 @@ export type VerifyTarget =
  * removed one. Pure.
  */
 export function verifyTargets(
-  diff: Pick<ManifestDiff, 'added' | 'changed' | 'removed'>,
+  diff: Pick<ManifestDiff, 'added' | 'changed' | 'removed' | 'hazards'>,
   manifest: Manifest,
   baseUrl: string,
   urls: UrlOptions,
+  fixed: ReadonlySet<string> = new Set(),
 ): VerifyTarget[] {
+  const kept = new Set(
+    diff.hazards
+      .filter((hazard) => hazard.kind === 'validator-unchanged' && !fixed.has(hazard.path))
+      .map((hazard) => hazard.path),
+  );
   const out: VerifyTarget[] = [];
   const serves = (path: string, changed: boolean) => {
     const entry = manifest.files[path];
@@ -34,6 +42,7 @@ export function verifyTargets(
         path,
         sha256: entry.sha256,
         changed,
+        validatorKept: kept.has(path),
       });
     }
   };

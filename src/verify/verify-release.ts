@@ -131,10 +131,12 @@ export async function checkTarget(
     };
   }
   const etag = response.headers.etag;
-  // The before/after comparison only means something when the edge served other bytes before.
-  if (before?.etag === undefined || before.sha256 === target.sha256 || before.status !== 200) {
-    return { fresh: true, etag };
-  }
+  if (before?.etag === undefined || before.status !== 200) return { fresh: true, etag };
+  // The snapshot's ETag belonged to the previous bytes when the edge served those, or when the
+  // release kept the file's size and mtime and nothing fixed it (the edge may already have
+  // refetched the new bytes under the old mtime-size ETag). Either way the ETag must change.
+  const oldEtagWasPrevious = before.sha256 !== target.sha256 || target.validatorKept;
+  if (!oldEtagWasPrevious) return { fresh: true, etag };
   if (sameEtag(etag, before.etag)) {
     return {
       fresh: false,

@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
+import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
+import { editSampleSiteInPlace, writeSampleSite } from '../../src/demo/sample-site.ts';
+import { runCli } from '../support/run-cli.ts';
+
+// The whole pipeline through the CLI, against the embedded nginx-style origin and caching edge
+// (no system packages needed). The same story runs on real nginx + Varnish in test/e2e/.
+describe('edgepurge deploy against the embedded edge', () => {
+  let work: string;
+  let origin: DemoServer;
+  let edge: DemoEdge;
+  const HOST = 'www.example.test';
+  const TOKEN = 'cf-test-token-0123456789abcdef';
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'edgepurge-deploy-'));
+    await writeSampleSite(join(work, 'site'));
+    origin = await startOrigin({ root: join(work, 'site') });
+    edge = await startEdge({ origin: origin.url });
+    await writeConfig({});
+  });
+  afterEach(async () => {
+    await edge.close();
+    await origin.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  function writeConfig(extra: Record<string, unknown>, endpoints = [edge.url]) {
+    return writeFile(
+      join(work, 'edgepurge.config.json'),
+      JSON.stringify({
+        dir: 'site',
+        baseUrl: `http://${HOST}`,
+        baseline: 'state/baseline.json',
+        providers: [{ type: 'varnish', endpoints }],
+        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
+        ...extra,
+      }),
+    );
+  }
+  const deploy = async (...args: string[]) => {
+    const run = await runCli(['deploy', '--json', ...args], {
+      cwd: work,
+      env: { CLOUDFLARE_API_TOKEN: TOKEN, GITHUB_TOKEN: TOKEN },
+    });
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
+    return { ...run, json: JSON.parse(run.stdout) };
+  };
+  const baselinePath = () => join(work, 'state', 'baseline.json');
+
+  it('first deploy: every file added, purged, verified, baseline saved; --json has the contract keys', async () => {
+    const { code, json } = await deploy();
+    expect(code).toBe(0);
+    expect(json).toMatchObject({
+      ok: true,
+      diff: { changed: [], removed: [], hazards: [] },
+      fixed: { touched: [] },
+      purge: { failed: [], prefixes: 0 },
+      verify: { ok: true, stale: [] },
+      baseline: { saved: true, path: baselinePath() },
+    });
+    expect(json.diff.added).toHaveLength(7);
+    // index.html and about/index.html each have two URLs.
+    expect(json.purge.urls).toBe(10);
+    expect(json.verify.checked).toBe(10);
+    expect(JSON.parse(await readFile(baselinePath(), 'utf8')).version).toBe(1);
+  });
+
+  it('cp -p release: --fix none is caught as stale-304 (exit 1, no baseline); deploy fixes and proves it', async () => {
+    expect((await deploy()).code).toBe(0);
+    const release1 = await readFile(baselinePath(), 'utf8');
+    await editSampleSiteInPlace(join(work, 'site'));
+
+    const unfixed = await deploy('--fix', 'none');
+    expect(unfixed.code).toBe(1);
+    expect(unfixed.json.ok).toBe(false);
+    expect(unfixed.json.diff.hazards).toEqual([
+      { path: 'about/index.html', kind: 'validator-unchanged' },
+      { path: 'assets/app.js', kind: 'validator-unchanged' },
+    ]);
+    expect(unfixed.json.verify.stale.map((s: { url: string }) => s.url)).toEqual([
+      `http://${HOST}/about/`,
+      `http://${HOST}/about/index.html`,
+      `http://${HOST}/assets/app.js`,
+    ]);
+    expect(unfixed.json.verify.stale[0].reason).toMatch(/ETag .* did not change/);
+    expect(unfixed.json.baseline.saved).toBe(false);
+    expect(await readFile(baselinePath(), 'utf8')).toBe(release1);
+
+    const fixed = await deploy();
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.json.fixed.touched).toEqual(['about/index.html', 'assets/app.js']);
+    expect(fixed.json.verify).toMatchObject({ ok: true, checked: 3, stale: [] });
+    expect(await readFile(baselinePath(), 'utf8')).not.toBe(release1);
+
+    const again = await deploy();
+    expect(again.code).toBe(0);
+    expect(again.json.purge.requests).toBe(0);
+    expect(again.json.diff).toMatchObject({ added: [], changed: [], removed: [] });
+  });
+
+  it('--dry-run touches nothing, sends nothing and saves nothing', async () => {
+    expect((await deploy()).code).toBe(0);
+    const release1 = await readFile(baselinePath(), 'utf8');
+    await editSampleSiteInPlace(join(work, 'site'));
+    const purgesBefore = edge.stats().purges;
+    const dry = await deploy('--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.json.dryRun).toBe(true);
+    expect(dry.json.fixed.touched).toEqual(['about/index.html', 'assets/app.js']);
+    expect(dry.json.plan.providers[0].entries[0]).toMatchObject({ kind: 'urls', reason: 'hazard' });
+    expect(edge.stats().purges).toBe(purgesBefore);
+    expect(await readFile(baselinePath(), 'utf8')).toBe(release1);
+    // Nothing was touched: the next real deploy still finds the hazards.
+    const plan = await runCli(['plan', '--json'], { cwd: work });
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).touch).toEqual(['about/index.html', 'assets/app.js']);
+    expect(edge.stats().purges).toBe(purgesBefore);
+  });
+
+  it('an unreachable Varnish node: exit 1 naming it, baseline not written', async () => {
+    await writeConfig({}, [edge.url, 'http://127.0.0.1:9']);
+    const run = await deploy();
+    expect(run.code).toBe(1);
+    expect(run.json.ok).toBe(false);
+    expect(run.json.purge.failed[0].error).toContain('http://127.0.0.1:9');
+    expect(run.json.purge.failed[0].error).toContain('ECONNREFUSED');
+    expect(run.json.baseline.saved).toBe(false);
+    expect(existsSync(baselinePath())).toBe(false);
+  });
+
+  it('a removed file is purged and proven gone', async () => {
+    expect((await deploy()).code).toBe(0);
+    await rm(join(work, 'site', 'robots.txt'));
+    const run = await deploy();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.diff.removed).toEqual(['robots.txt']);
+    expect(run.json.verify).toMatchObject({ ok: true, checked: 1 });
+  });
+
+  it('the upload hook runs between fix and purge; its failure stops the deploy before any purge', async () => {
+    await writeConfig({ hooks: { upload: 'echo uploading "$CLOUDFLARE_API_TOKEN" && exit 7' } });
+    const purgesBefore = edge.stats().purges;
+    const run = await deploy();
+    expect(run.code).toBe(1);
+    expect(run.json.error.code).toBe('E_UPLOAD_HOOK');
+    expect(run.stderr).toContain('uploading [redacted]');
+    expect(edge.stats().purges).toBe(purgesBefore);
+    expect(existsSync(baselinePath())).toBe(false);
+  });
+
+  it('purge --url and --prefix reach the edge; --dry-run sends nothing', async () => {
+    const dry = await runCli(
+      ['purge', '--url', '/assets/app.js', '--prefix', '/assets/', '--dry-run'],
+      { cwd: work },
+    );
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`http://${HOST}/assets/app.js`);
+    expect(edge.stats().purges).toBe(0);
+    const real = await runCli(['purge', '--url', '/assets/app.js', '--prefix', '/assets/'], {
+      cwd: work,
+    });
+    expect(real.code, real.stderr).toBe(0);
+    expect(edge.stats().purges).toBe(2);
+  });
+
+  it('verify alone: fresh after a deploy, stale (exit 1) when the edge keeps old bytes', async () => {
+    expect((await deploy()).code).toBe(0);
+    const fresh = await runCli(['verify'], { cwd: work });
+    expect(fresh.code, fresh.stdout).toBe(0);
+    expect(fresh.stdout).toContain('verified: 10 URLs fresh');
+    await editSampleSiteInPlace(join(work, 'site'));
+    const stale = await runCli(['verify', '--previous', 'state/baseline.json', '--timeout', '1'], {
+      cwd: work,
+    });
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain(`STALE http://${HOST}/assets/app.js`);
+  });
+});
