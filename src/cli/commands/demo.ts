@@ -46,7 +46,14 @@ async function startEmbedded(root: string): Promise<DemoStack> {
 }
 
 async function startSystem(root: string): Promise<DemoStack> {
-  const { startSystemStack } = await import('../../demo/system-stack.ts');
+  const { e2eAvailability, startSystemStack } = await import('../../demo/system-stack.ts');
+  const available = e2eAvailability();
+  if (!available.ok) {
+    throw new InputError('E_STACK', `--stack system needs nginx and Varnish: ${available.reason}`, {
+      at: '--stack',
+      hint: 'apt-get install nginx-light varnish varnish-modules, or run the embedded stack (the default)',
+    });
+  }
   const stack = await startSystemStack({ root });
   return {
     description: `Started nginx at ${stack.originUrl} behind Varnish at ${stack.edgeUrl} (examples/varnish/edgepurge.vcl).`,
