@@ -170,4 +170,19 @@ describeE2E('edgepurge deploy on nginx + Varnish', () => {
       expect(after.body).toBe(cached.body);
     },
   );
+
+  it('purge --prefix BANs the directory on the real edge; --url PURGEs one object', async () => {
+    await edge('/assets/style.css');
+    expect((await edge('/assets/style.css')).headers['x-cache']).toBe('HIT');
+    const ban = await runCli(['purge', '--prefix', '/assets/'], { cwd: work });
+    expect(ban.code, ban.stderr).toBe(0);
+    expect(ban.stdout).toContain('1 prefixes');
+    expect((await edge('/assets/style.css')).headers['x-cache']).toBe('MISS');
+    expect((await edge('/assets/style.css')).headers['x-cache']).toBe('HIT');
+    const purge = await runCli(['purge', '--url', `http://${HOST}/assets/style.css`], {
+      cwd: work,
+    });
+    expect(purge.code, purge.stderr).toBe(0);
+    expect((await edge('/assets/style.css')).headers['x-cache']).toBe('MISS');
+  });
 });

@@ -19,12 +19,16 @@ export interface RecordingServer {
  * A loopback HTTP server that records every request and answers `status` (200 by default):
  * a stand-in for a purge endpoint when a test must prove what was, or was not, sent.
  */
-export async function startRecordingServer(status = 200): Promise<RecordingServer> {
+export async function startRecordingServer(
+  status: number | ((request: RecordedRequest, index: number) => number) = 200,
+): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    requests.push(request);
     req.resume();
-    res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+    const code = typeof status === 'number' ? status : status(request, requests.length - 1);
+    res.writeHead(code, { 'content-type': 'text/plain' }).end(code < 300 ? 'ok' : 'no');
   });
   let connections = 0;
   server.on('connection', () => {

@@ -1,0 +1,30 @@
+// The library door: the same core the CLI and the Action use.
+export {
+  type ConfigOverrides,
+  loadConfig,
+  type ResolvedConfig,
+  validateConfig,
+} from './config/load-config.ts';
+export type { Config, ConfigInput, ProviderConfig } from './config/schema.ts';
+export { EdgepurgeError, InputError, JobError } from './errors.ts';
+export { touchFiles } from './fix/touch-files.ts';
+export type { Logger } from './log.ts';
+export { readManifestFile, writeManifestFile } from './manifest/baseline-file.ts';
+export { diffManifests, type Hazard, type ManifestDiff } from './manifest/diff-manifests.ts';
+export {
+  type FileEntry,
+  type Manifest,
+  parseManifest,
+  serializeManifest,
+} from './manifest/manifest.ts';
+export { scanDir } from './manifest/scan-dir.ts';
+export { deploy, prepareRelease } from './pipeline/deploy.ts';
+export type { DeployResult } from './pipeline/result.ts';
+export { urlPathsFor } from './plan/map-urls.ts';
+export { type PurgePlan, planManualPurge, planPurges } from './plan/plan-purges.ts';
+export { createProviders, dryRunProvider, type Provider } from './providers/index.ts';
+export { createVarnishProvider } from './providers/varnish.ts';
+export { executePlan } from './purge/execute-plan.ts';
+export { createHttpClient } from './verify/http-client.ts';
+export { verifyTargets } from './verify/targets.ts';
+export { verifyRelease } from './verify/verify-release.ts';
