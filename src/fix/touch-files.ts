@@ -1,7 +1,7 @@
 import { lstat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { type FileEntry, isSafeRelativePath, type Manifest } from '../manifest/manifest.ts';
+import { emptyFiles, fileEntry, isSafeRelativePath, type Manifest } from '../manifest/manifest.ts';
 
 export interface TouchResult {
   readonly touched: readonly string[];
@@ -21,10 +21,10 @@ export async function touchFiles(
   options: { now?: () => number; dryRun?: boolean } = {},
 ): Promise<TouchResult> {
   const now = options.now ?? Date.now;
-  const files: Record<string, FileEntry> = { ...manifest.files };
+  const files = Object.assign(emptyFiles(), manifest.files);
   const touched: string[] = [];
   for (const path of paths) {
-    const entry = files[path];
+    const entry = fileEntry(manifest, path);
     // Paths come from a scan of `dir`; still, never let a path reach outside it.
     if (entry === undefined || !isSafeRelativePath(path)) {
       throw new InputError(

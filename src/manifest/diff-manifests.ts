@@ -1,4 +1,4 @@
-import { comparePaths, type Manifest } from './manifest.ts';
+import { comparePaths, fileEntry, type Manifest } from './manifest.ts';
 
 /**
  * `validator-unchanged`: the content changed but size and mtime did not, so an mtime-size ETag
@@ -32,8 +32,8 @@ export function diffManifests(previous: Manifest, next: Manifest): ManifestDiff 
   let unchanged = 0;
 
   for (const path of Object.keys(next.files).sort(comparePaths)) {
-    const now = next.files[path];
-    const before = previous.files[path];
+    const now = fileEntry(next, path);
+    const before = fileEntry(previous, path);
     if (now === undefined) continue;
     if (before === undefined) {
       added.push(path);
@@ -50,7 +50,7 @@ export function diffManifests(previous: Manifest, next: Manifest): ManifestDiff 
     }
   }
   for (const path of Object.keys(previous.files).sort(comparePaths)) {
-    if (next.files[path] === undefined) removed.push(path);
+    if (fileEntry(next, path) === undefined) removed.push(path);
   }
   return { added, changed, removed, unchanged, hazards };
 }

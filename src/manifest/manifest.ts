@@ -37,7 +37,7 @@ export function isSafeRelativePath(path: string): boolean {
 
 /** Serialises a manifest with sorted keys, so equal trees give equal bytes (but `createdAt`). */
 export function serializeManifest(manifest: Manifest): string {
-  const files: Record<string, FileEntry> = {};
+  const files = emptyFiles();
   for (const path of Object.keys(manifest.files).sort(comparePaths)) {
     const entry = manifest.files[path] as FileEntry;
     files[path] = {
@@ -98,7 +98,7 @@ export function parseManifest(text: string, source: string): Manifest {
   if (typeof files !== 'object' || files === null || Array.isArray(files)) {
     return fail('"files" must be an object of path → entry', 'files');
   }
-  const out: Record<string, FileEntry> = {};
+  const out = emptyFiles();
   for (const [path, value] of Object.entries(files as Record<string, unknown>)) {
     const at = `files[${JSON.stringify(path)}]`;
     if (!isSafeRelativePath(path)) {
@@ -131,7 +131,20 @@ export function parseManifest(text: string, source: string): Manifest {
   return manifest;
 }
 
+/**
+ * A files map with no prototype: a file may be called `__proto__` or `constructor`, and such a
+ * name must be a key like any other, never the prototype or an inherited member.
+ */
+export function emptyFiles(): Record<string, FileEntry> {
+  return Object.create(null) as Record<string, FileEntry>;
+}
+
+/** The entry of `path`, or undefined; own keys only, whatever the map's prototype. */
+export function fileEntry(manifest: Manifest, path: string): FileEntry | undefined {
+  return Object.hasOwn(manifest.files, path) ? manifest.files[path] : undefined;
+}
+
 /** An empty release: what a first deploy with no baseline diffs against. */
 export function emptyManifest(): Manifest {
-  return { version: MANIFEST_VERSION, generator: GENERATOR, createdAt: '', files: {} };
+  return { version: MANIFEST_VERSION, generator: GENERATOR, createdAt: '', files: emptyFiles() };
 }

@@ -1,5 +1,5 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
-import type { Manifest } from '../manifest/manifest.ts';
+import { fileEntry, type Manifest } from '../manifest/manifest.ts';
 import { absoluteUrl, type UrlOptions, urlPathsFor } from '../plan/map-urls.ts';
 
 /** A URL to prove fresh: it serves `sha256`, or (removed) it is gone. */
@@ -33,7 +33,7 @@ export function verifyTargets(
   );
   const out: VerifyTarget[] = [];
   const serves = (path: string, changed: boolean) => {
-    const entry = manifest.files[path];
+    const entry = fileEntry(manifest, path);
     if (entry === undefined) return;
     for (const urlPath of urlPathsFor(path, urls)) {
       out.push({

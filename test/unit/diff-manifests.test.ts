@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffManifests, isEmptyDiff } from '../../src/manifest/diff-manifests.ts';
-import type { FileEntry, Manifest } from '../../src/manifest/manifest.ts';
+import { type FileEntry, type Manifest, parseManifest } from '../../src/manifest/manifest.ts';
 
 const sha = (c: string) => c.repeat(64);
 const file = (over: Partial<FileEntry> = {}): FileEntry => ({
@@ -105,6 +105,15 @@ describe('diffManifests', () => {
   ];
   it.each(cases)('$name', ({ before, after, expected }) => {
     expect(diffManifests(manifest(before), manifest(after))).toEqual(expected);
+  });
+
+  it('a file named constructor or toString is added, not mistaken for an inherited member', () => {
+    const previous = parseManifest('{"version":1,"files":{}}', 'prev');
+    const next = manifest(
+      JSON.parse(`{"constructor":${JSON.stringify(file())},"toString":${JSON.stringify(file())}}`),
+    );
+    expect(diffManifests(previous, next).added).toEqual(['constructor', 'toString']);
+    expect(diffManifests(next, previous).removed).toEqual(['constructor', 'toString']);
   });
 
   it('isEmptyDiff is true only when nothing was added, changed or removed', () => {

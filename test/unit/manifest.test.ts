@@ -29,6 +29,16 @@ describe('parseManifest', () => {
     expect(parseManifest(out, 'again')).toEqual(manifest);
   });
 
+  it('keeps files named like Object members (__proto__, constructor) as plain keys', () => {
+    const source = `{"version":1,"generator":"t","createdAt":"x","files":{"__proto__":${JSON.stringify(entry)},"constructor":${JSON.stringify(entry)}}}`;
+    const manifest = parseManifest(source, 'm.json');
+    expect(Object.keys(manifest.files)).toEqual(['__proto__', 'constructor']);
+    expect(Object.keys(JSON.parse(serializeManifest(manifest)).files)).toEqual([
+      '__proto__',
+      'constructor',
+    ]);
+  });
+
   it.each([
     { name: 'malformed JSON', source: '{"version": 1,', code: 'E_MANIFEST' },
     { name: 'another version', source: text({}, { version: 2 }), code: 'E_MANIFEST_VERSION' },
