@@ -34,7 +34,7 @@ export class EdgepurgeError extends Error {
 
 /** Wrong input: usage, config, manifest, credentials. Exit code 2, nothing changed. */
 export class InputError extends EdgepurgeError {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   constructor(code: string, message: string, details: ErrorDetails = {}) {
     super(code, message, 2, details);
   }
@@ -42,7 +42,7 @@ export class InputError extends EdgepurgeError {
 
 /** The job failed: a purge was refused, an endpoint unreachable, content still stale. Exit 1. */
 export class JobError extends EdgepurgeError {
-  override readonly name = 'JobError';
+  override readonly name: string = 'JobError';
   constructor(code: string, message: string, details: ErrorDetails = {}) {
     super(code, message, 1, details);
   }

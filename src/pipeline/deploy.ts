@@ -14,7 +14,8 @@ import {
   type Provider,
   type RecordedCall,
 } from '../providers/index.ts';
-import { executePlan } from '../purge/execute-plan.ts';
+import { emptySummary, executePlan } from '../purge/execute-plan.ts';
+import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import { createHttpClient } from '../verify/http-client.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
@@ -95,7 +96,7 @@ export async function deploy(
     baseline: { saved: false, path: config.saveBaseline },
     plan,
   };
-  const noPurge = { requests: 0, urls: 0, prefixes: 0, failed: [] };
+  const noPurge = emptySummary();
   const noVerify = { ok: false, checked: 0, stale: [] };
   log.info(
     `diff: ${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged`,
@@ -159,7 +160,23 @@ export async function deploy(
     if (changedUrls.length > 0)
       log.info(`snapshot: ${snapshots.size}/${changedUrls.length} URLs before purging`);
 
-    const purge = await executePlan(plan, providers, { signal, log });
+    // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
+    const journal = await openJournal(
+      `${config.saveBaseline}.journal`,
+      releaseId(release.previous, touched.manifest),
+    );
+    const resumed = withoutApplied(plan, journal);
+    if (resumed.skipped > 0) {
+      log.info(
+        `purge: resuming an interrupted run; ${resumed.skipped} targets were already purged`,
+      );
+    }
+    const executed = await executePlan(resumed.plan, providers, { signal, log, journal }).finally(
+      () => journal.close(),
+    );
+    const purge = { ...executed, skipped: resumed.skipped };
+    // Every entry applied: the journal has done its job. After a failure it stays for a resume.
+    if (purge.failed.length === 0) await journal.remove();
     log.info(
       `purge: ${purge.requests} requests, ${purge.urls} URLs, ${countRequests(plan)} batches`,
     );

@@ -1,7 +1,14 @@
 /**
  * A cache that edgepurge can purge. Providers declare what they can do; the planner sizes
- * batches from that, and the executor calls `purge` once per batch.
+ * batches from that, and the executor paces, retries and journals each `purge` call.
  */
+
+/** A token bucket: `burst` requests may go at once, then `perSecond` on average. */
+export interface RateBudget {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
 export interface ProviderCapabilities {
   /** Most URLs one `purge` call takes. */
   readonly maxUrlsPerRequest: number;
@@ -9,26 +16,63 @@ export interface ProviderCapabilities {
   readonly maxPrefixesPerRequest: number;
   /** Most tags one call takes; 0 when tag purges are not supported. */
   readonly maxTagsPerRequest: number;
+  /** Most hostnames one call takes; 0 when host purges are not supported. */
+  readonly maxHostsPerRequest: number;
+  /** Whether the provider can purge everything in one request. */
   readonly everything: boolean;
+  /** `purge` calls in flight at once. */
+  readonly concurrency: number;
+  /** Request budget the executor paces to; none means unpaced. */
+  readonly rate?: RateBudget;
 }
 
-/** One unit of work for a provider. URLs are absolute; prefixes are `host/path` (no scheme). */
+/**
+ * One unit of work for a provider. URLs are absolute; prefixes are `host/path` (no scheme, no
+ * query); hosts are bare hostnames.
+ */
 export type PurgeBatch =
   | { readonly kind: 'urls'; readonly urls: readonly string[] }
   | { readonly kind: 'prefixes'; readonly prefixes: readonly string[] }
   | { readonly kind: 'tags'; readonly tags: readonly string[] }
+  | { readonly kind: 'hosts'; readonly hosts: readonly string[] }
   | { readonly kind: 'everything'; readonly hosts: readonly string[] };
 
 export interface PurgeOutcome {
   /** HTTP requests this batch sent (a fleet of N Varnish nodes sends N per URL). */
   readonly requests: number;
+  /**
+   * The provider's own word that its budget is spent (Fastly-RateLimit-Remaining: 0): the
+   * executor sends this provider nothing more for this many milliseconds.
+   */
+  readonly pauseMs?: number;
 }
 
 export interface Provider {
-  /** Name in plans and reports (`varnish`, or the configured `name`). */
+  /** Name in plans and reports (the type, or the configured `name`). */
   readonly name: string;
   readonly type: string;
   readonly capabilities: ProviderCapabilities;
-  /** Applies one batch, or throws an EdgepurgeError naming the target and status. */
+  /**
+   * Applies one batch, once: no retries inside (the executor owns retries and pacing).
+   * Throws a PurgeError that says whether a retry can help.
+   */
   purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome>;
+  /** What `--dry-run` prints for a batch: the exact requests, secrets left out. */
+  describe?(batch: PurgeBatch): readonly string[];
+}
+
+/** The items a batch names, for journals and messages. */
+export function batchTargets(batch: PurgeBatch): readonly string[] {
+  switch (batch.kind) {
+    case 'urls':
+      return batch.urls;
+    case 'prefixes':
+      return batch.prefixes;
+    case 'tags':
+      return batch.tags;
+    case 'hosts':
+      return batch.hosts;
+    case 'everything':
+      return ['*'];
+  }
 }

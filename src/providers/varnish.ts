@@ -1,9 +1,8 @@
 import pLimit from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
 import { Agent, request } from 'undici';
 import type { VarnishConfig } from '../config/schema.ts';
-import { JobError } from '../errors.ts';
 import type { Provider, PurgeBatch, PurgeOutcome } from './provider.ts';
+import { PurgeError } from './purge-error.ts';
 
 /**
  * Varnish speaks the methods of examples/varnish/edgepurge.vcl: `PURGE <path>` with the public
@@ -18,7 +17,7 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
 
   const send = (endpoint: string, init: VarnishRequest, signal: AbortSignal) =>
     (limits.get(endpoint) as ReturnType<typeof pLimit>)(() =>
-      sendWithRetry(agent, endpoint, init, timeoutMs, signal),
+      sendOnce(agent, endpoint, init, timeoutMs, signal),
     );
 
   return {
@@ -29,7 +28,10 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
       maxUrlsPerRequest: 50,
       maxPrefixesPerRequest: 50,
       maxTagsPerRequest: 50,
+      maxHostsPerRequest: 50,
       everything: true,
+      // Batches in flight; requests per node are bounded by `concurrency` from the config.
+      concurrency: 4,
     },
     async purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome> {
       const requests = toRequests(batch, config.banHeader);
@@ -80,6 +82,7 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
           target: `tags ${batch.tags.join(' ')}`,
         },
       ];
+    case 'hosts':
     case 'everything':
       return batch.hosts.map((host) => ({
         method: 'BAN',
@@ -91,75 +94,66 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
   }
 }
 
-/** Network errors that a second try can cure; anything else fails the batch at once. */
-// A refused connection is retried too: a node restarting refuses for a moment.
-const RETRYABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'UND_ERR_SOCKET',
+/** Network error codes that mean the node did not answer in time. */
+const TIMEOUT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'TimeoutError',
 ]);
 
-async function sendWithRetry(
+/** One request to one node, once; the executor decides about retries from the PurgeError. */
+async function sendOnce(
   agent: Agent,
   endpoint: string,
   init: VarnishRequest,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<void> {
-  // p-retry rejects with the error wrapped in AbortError, unwrapped.
-  await pRetry(
-    async () => {
-      let status: number;
-      try {
-        const response = await request(`${endpoint}${init.path}`, {
-          dispatcher: agent,
-          method: init.method,
-          headers: { host: init.host, ...init.headers },
-          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-        });
-        status = response.statusCode;
-        await response.body.dump();
-      } catch (error) {
-        const code = errorCode(error);
-        const failure = new JobError(
-          'E_VARNISH_UNREACHABLE',
-          `varnish ${endpoint}: ${init.method} ${init.target} failed: ${code}`,
-          {
-            at: endpoint,
-            hint: 'check that the node is up and the endpoint URL is right',
-            cause: error,
-          },
-        );
-        throw RETRYABLE_CODES.has(code) ? failure : new AbortError(failure);
-      }
-      if (status >= 200 && status < 300) return;
-      const failure = new JobError(
-        'E_VARNISH_PURGE',
-        `varnish ${endpoint}: ${init.method} ${init.target} answered ${status}`,
-        {
-          at: endpoint,
-          hint:
-            status === 405 || status === 403
-              ? 'load examples/varnish/edgepurge.vcl and add this host to its "purgers" ACL'
-              : 'see the Varnish log (varnishlog -g request -q "ReqMethod ~ PURGE|BAN")',
-        },
-      );
-      // A 5xx may be a node restarting; a 4xx will answer the same on every try.
-      if (status >= 500) throw failure;
-      throw new AbortError(failure);
+  let status: number;
+  try {
+    const response = await request(`${endpoint}${init.path}`, {
+      dispatcher: agent,
+      method: init.method,
+      headers: { host: init.host, ...init.headers },
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+    });
+    status = response.statusCode;
+    await response.body.dump();
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const code = errorCode(error);
+    throw new PurgeError(
+      'E_VARNISH_UNREACHABLE',
+      `varnish ${endpoint}: ${init.method} ${init.target} failed: ${code}`,
+      {
+        // Nothing listening is a node down or a wrong endpoint: fail now, naming it. A reset
+        // or a timeout may be a node under load: worth another try.
+        kind: code === 'ECONNREFUSED' ? 'refused' : TIMEOUT_CODES.has(code) ? 'timeout' : 'network',
+        at: endpoint,
+        hint: 'check that the node is up and the endpoint URL is right',
+        cause: error,
+      },
+    );
+  }
+  if (status >= 200 && status < 300) return;
+  throw new PurgeError(
+    'E_VARNISH_PURGE',
+    `varnish ${endpoint}: ${init.method} ${init.target} answered ${status}`,
+    {
+      // A 5xx may be a node restarting; a 4xx answers the same on every try.
+      kind: status >= 500 ? 'server' : status === 405 || status === 403 ? 'auth' : 'invalid',
+      status,
+      at: endpoint,
+      hint:
+        status === 405 || status === 403
+          ? 'load examples/varnish/edgepurge.vcl and add this host to its "purgers" ACL'
+          : 'see the Varnish log (varnishlog -g request -q "ReqMethod ~ PURGE|BAN")',
     },
-    { retries: 2, minTimeout: 200, maxTimeout: 1000, signal },
   );
 }
 
 function errorCode(error: unknown): string {
-  const err = error as {
-    code?: string;
-    cause?: { code?: string };
-    name?: string;
-    message?: string;
-  };
+  const err = error as { code?: string; cause?: { code?: string }; name?: string };
   return err.cause?.code ?? err.code ?? err.name ?? String(error);
 }

@@ -32,8 +32,10 @@ function describeEntry(entry: PlanEntry): string[] {
       return entry.prefixes.map((prefix) => `prefix ${prefix}  (${entry.reason})`);
     case 'tags':
       return [`tags ${entry.tags.join(' ')}  (${entry.reason})`];
+    case 'hosts':
+      return [`hosts ${entry.hosts.join(' ')}  (${entry.reason})`];
     case 'everything':
-      return [`everything on ${entry.hosts.join(' ')}  (${entry.reason})`];
+      return [`everything  (${entry.reason})`];
   }
 }
 

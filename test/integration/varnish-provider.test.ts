@@ -67,21 +67,22 @@ describe('Varnish provider', () => {
     expect(a.requests).toHaveLength(1);
   });
 
-  it('a 503 is retried and then succeeds; nothing is skipped', async () => {
-    const a = await node((_request, index) => (index === 0 ? 503 : 200));
-    const provider = createVarnishProvider(varnish([a.url]));
-    await provider.purge({ kind: 'urls', urls: ['https://www.example.com/x.js'] }, signal);
-    expect(a.requests.map((r) => r.url)).toEqual(['/x.js', '/x.js']);
-  });
-
-  it('a 503 that persists fails after the retries', async () => {
+  it('a 503 is a retryable server failure; a refused connection fails at once', async () => {
     const a = await node(503);
     const provider = createVarnishProvider(varnish([a.url]));
     const error = await provider
       .purge({ kind: 'urls', urls: ['https://www.example.com/x.js'] }, signal)
       .catch((e: unknown) => e);
-    expect((error as JobError).code).toBe('E_VARNISH_PURGE');
-    expect(a.requests).toHaveLength(3);
+    expect(error).toMatchObject({ code: 'E_VARNISH_PURGE', kind: 'server', status: 503 });
+    // The provider sends once: retries belong to the executor.
+    expect(a.requests).toHaveLength(1);
+
+    const down = createVarnishProvider(varnish(['http://127.0.0.1:9']));
+    const refused = await down
+      .purge({ kind: 'urls', urls: ['https://www.example.com/x.js'] }, signal)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'E_VARNISH_UNREACHABLE', kind: 'refused' });
+    expect((refused as Error).message).toContain('http://127.0.0.1:9');
   });
 
   it('keeps at most `concurrency` requests in flight per endpoint', async () => {

@@ -14,7 +14,9 @@ const provider = (name: string, maxUrls: number, maxPrefixes = 0): PlannedProvid
     maxUrlsPerRequest: maxUrls,
     maxPrefixesPerRequest: maxPrefixes,
     maxTagsPerRequest: 0,
+    maxHostsPerRequest: 0,
     everything: false,
+    concurrency: 4,
   },
 });
 const diff = (over: Partial<ManifestDiff>): ManifestDiff => ({
