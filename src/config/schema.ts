@@ -160,6 +160,45 @@ export const configSchema = z
         concurrency: z.int().min(1).max(256).default(16).describe('Requests in flight.'),
       })
       .prefault({}),
+    purge: z
+      .strictObject({
+        maxCollateral: z
+          .int()
+          .min(0)
+          .default(0)
+          .describe(
+            'Unchanged files a prefix or tag purge may evict too, when it saves requests (0: only exact collapses).',
+          ),
+        everythingAbove: z
+          .union([
+            z.int().min(1),
+            z.string().regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'a count, or a percentage like "60%"'),
+          ])
+          .optional()
+          .describe(
+            'Purge everything when more URLs than this changed (a count, or a percentage of all URLs). Never for an empty change.',
+          ),
+        tags: z
+          .array(
+            z.strictObject({
+              match: z.string().min(1).describe('Glob on the file path (`assets/**/*.css`).'),
+              tag: z
+                .string()
+                .regex(/^[^\s,]+$/, 'one tag: no spaces or commas')
+                .describe(
+                  'The Cache-Tag / Surrogate-Key / xkey your origin sends for these files.',
+                ),
+            }),
+          )
+          .default([])
+          .describe('Tags the origin sends, so a group of changed files can go in one tag purge.'),
+        maxRequests: z
+          .int()
+          .min(1)
+          .optional()
+          .describe('Refuse a plan that needs more purge requests than this on any provider.'),
+      })
+      .prefault({}),
     policy: z.array(policyRule).default([]).describe('Cache-Control the edge must send.'),
     hooks: z
       .strictObject({

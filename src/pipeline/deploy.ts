@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/load-config.ts';
-import { isEdgepurgeError } from '../errors.ts';
+import { InputError, isEdgepurgeError } from '../errors.ts';
 import { touchFiles } from '../fix/touch-files.ts';
 import type { Logger } from '../log.ts';
 import { readManifestFile, writeManifestFile } from '../manifest/baseline-file.ts';
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   /** Injected providers (tests, the demo); default: built from `config.providers`. */
   readonly providers?: readonly Provider[];
+  /** Where credentials are read from (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Everything decided before anything is changed: what plan prints, what deploy executes. */
@@ -61,8 +63,32 @@ export async function prepareRelease(
     config.fix === 'touch'
       ? diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path)
       : [];
-  const plan = planPurges(diff, providers, { baseUrl: config.baseUrl, urls: config.urls });
+  const known = [...new Set([...Object.keys(previous.files), ...Object.keys(next.files)])];
+  const plan = planPurges(diff, providers, {
+    baseUrl: config.baseUrl,
+    urls: config.urls,
+    known,
+    strategy: config.purge,
+  });
+  checkBudget(plan, config.purge.maxRequests);
   return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan };
+}
+
+/** Refuses a plan over `purge.maxRequests` before anything is sent, naming how to raise it. */
+function checkBudget(plan: PurgePlan, maxRequests: number | undefined): void {
+  if (maxRequests === undefined) return;
+  for (const provider of plan.providers) {
+    if (provider.requests > maxRequests) {
+      throw new InputError(
+        'E_BUDGET',
+        `the plan needs ${provider.requests} purge requests on ${provider.provider}, over purge.maxRequests (${maxRequests})`,
+        {
+          at: 'purge.maxRequests',
+          hint: 'raise purge.maxRequests (or --max-requests), or let prefixes/everything collapse it (purge.maxCollateral, purge.everythingAbove)',
+        },
+      );
+    }
+  }
 }
 
 /**
@@ -76,7 +102,7 @@ export async function deploy(
   DeployResult & { readonly plan: PurgePlan; readonly dryRunCalls?: readonly RecordedCall[] }
 > {
   const { log, signal } = options;
-  const real = options.providers ?? createProviders(config.providers);
+  const real = options.providers ?? createProviders(config.providers, options.env ?? process.env);
   const calls: RecordedCall[] = [];
   const providers = options.dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   if (providers.length === 0) log.warn('no providers configured: nothing will be purged');

@@ -1,5 +1,17 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
-import type { Provider, ProviderCapabilities, PurgeBatch } from '../providers/provider.ts';
+import type {
+  Provider,
+  ProviderCapabilities,
+  PurgeBatch,
+  RateBudget,
+} from '../providers/provider.ts';
+import {
+  type Collapse,
+  everythingThreshold,
+  prefixCollapses,
+  tagCollapses,
+  type UrlTarget,
+} from './collapse.ts';
 import { absoluteUrl, type UrlOptions, urlPathsFor } from './map-urls.ts';
 
 export const PLAN_VERSION = 1;
@@ -14,6 +26,14 @@ export interface ProviderPlan {
   readonly type: string;
   /** Executed in order; each entry is one `purge` call. */
   readonly entries: readonly PlanEntry[];
+  /** Purge calls this plan makes (one per entry). */
+  readonly requests: number;
+  /** Calls an exact URL-only plan would need: ceil(URLs / the provider's batch size). */
+  readonly lowerBound: number;
+  /** Unchanged files a prefix, tag or everything purge evicts too. */
+  readonly collateral: number;
+  /** The least time the provider's rate budget allows for `requests`, in seconds. */
+  readonly minSeconds: number;
 }
 
 /** The purge plan: a document `plan --json` prints and `deploy` executes exactly. */
@@ -25,19 +45,35 @@ export interface PurgePlan {
   readonly urls: number;
 }
 
+/** Planner budgets and strategies (config `purge`). */
+export interface PurgeStrategy {
+  readonly maxCollateral: number;
+  readonly everythingAbove?: number | string;
+  readonly tags: readonly { readonly match: string; readonly tag: string }[];
+}
+
 export interface PlanInput {
   readonly baseUrl: string;
   readonly urls: UrlOptions;
   readonly hazardPaths?: ReadonlySet<string>;
+  /** Every file of the previous and the new release: what a prefix or tag purge reaches. */
+  readonly known?: readonly string[];
+  readonly strategy?: PurgeStrategy;
 }
 
 /** The provider facts the planner needs; a Provider satisfies it. */
-export type PlannedProvider = Pick<Provider, 'name' | 'type' | 'capabilities'>;
+export type PlannedProvider = Pick<Provider, 'name' | 'type' | 'capabilities' | 'checkPrefix'>;
+
+const NO_STRATEGY: PurgeStrategy = { maxCollateral: 0, tags: [] };
+const REASONS = ['hazard', 'changed', 'added', 'removed'] as const;
 
 /**
- * Chooses the purges for a release. Pure: the same diff and providers always give the same plan.
- * URLs are grouped by reason (hazard first: those are the ones a missed purge makes stale for
- * good), then cut into batches at each provider's limit. An empty diff purges nothing.
+ * Chooses the purges for a release. Pure: the same inputs always give the same plan.
+ * Per provider, from its capabilities: everything above `everythingAbove` (never for an empty
+ * change); tag purges and prefix purges where they are exact, or evict at most
+ * `maxCollateral` unchanged files, and save requests; the remaining URLs grouped by reason
+ * (hazard first: those a missed purge leaves stale for good) and cut into batches at the
+ * provider's limit.
  */
 export function planPurges(
   diff: ManifestDiff,
@@ -45,40 +81,108 @@ export function planPurges(
   input: PlanInput,
 ): PurgePlan {
   const hazards = input.hazardPaths ?? hazardPathsOf(diff);
-  const groups: [PlanReason, string[]][] = [
-    ['hazard', []],
-    ['changed', []],
-    ['added', []],
-    ['removed', []],
-  ];
-  const seen = new Set<string>();
+  const strategy = input.strategy ?? NO_STRATEGY;
+  const reasonOf = new Map<string, PlanReason>();
+  const targets: (UrlTarget & { reason: PlanReason })[] = [];
   const push = (reason: PlanReason, path: string) => {
-    const group = groups.find(([name]) => name === reason) as [PlanReason, string[]];
     for (const urlPath of urlPathsFor(path, input.urls)) {
       const url = absoluteUrl(input.baseUrl, urlPath);
-      if (seen.has(url)) continue;
-      seen.add(url);
-      group[1].push(url);
+      if (reasonOf.has(url)) continue;
+      reasonOf.set(url, reason);
+      targets.push({ url, path, reason });
     }
   };
   for (const path of diff.changed) push(hazards.has(path) ? 'hazard' : 'changed', path);
   for (const path of diff.added) push('added', path);
   for (const path of diff.removed) push('removed', path);
 
-  return {
-    version: PLAN_VERSION,
-    baseUrl: input.baseUrl,
-    urls: seen.size,
-    providers: providers.map((provider) => ({
+  const changedPaths = new Set([...diff.changed, ...diff.added, ...diff.removed]);
+  const known = input.known ?? [...changedPaths];
+  const host = new URL(input.baseUrl).host;
+  const totalUrls = known.reduce((sum, path) => sum + urlPathsFor(path, input.urls).length, 0);
+
+  const plans = providers.map((provider): ProviderPlan => {
+    const caps = provider.capabilities;
+    const urlOnly = Math.ceil(targets.length / Math.max(1, caps.maxUrlsPerRequest));
+    const finish = (entries: PlanEntry[], collateral: number): ProviderPlan => ({
       provider: provider.name,
       type: provider.type,
-      entries: groups.flatMap(([reason, urls]) =>
-        chunk(urls, provider.capabilities.maxUrlsPerRequest).map(
-          (batch): PlanEntry => ({ kind: 'urls', urls: batch, reason }),
+      entries,
+      requests: entries.length,
+      lowerBound: urlOnly,
+      collateral,
+      minSeconds: minSeconds(entries.length, caps.rate),
+    });
+    if (targets.length === 0) return finish([], 0);
+
+    if (
+      caps.everything &&
+      targets.length > everythingThreshold(strategy.everythingAbove, totalUrls)
+    ) {
+      return finish(
+        [{ kind: 'everything', hosts: [host], reason: 'collapsed' }],
+        known.length - changedPaths.size,
+      );
+    }
+
+    const collapses: Collapse[] = [];
+    if (caps.maxTagsPerRequest > 0 && strategy.tags.length > 0) {
+      collapses.push(
+        ...tagCollapses(targets, changedPaths, known, strategy.tags, strategy.maxCollateral),
+      );
+    }
+    if (caps.maxPrefixesPerRequest > 0) {
+      const covered = new Set(collapses.flatMap((c) => c.covers));
+      collapses.push(
+        ...prefixCollapses(
+          targets.filter((t) => !covered.has(t.url)),
+          changedPaths,
+          known,
+          {
+            host,
+            urls: input.urls,
+            maxCollateral: strategy.maxCollateral,
+            accepts: (prefix) => provider.checkPrefix?.(prefix) === undefined,
+          },
         ),
-      ),
-    })),
-  };
+      );
+    }
+    const covered = new Set(collapses.flatMap((c) => c.covers));
+    const rest = targets.filter((t) => !covered.has(t.url));
+    const collapsedEntries: PlanEntry[] = [
+      ...chunk(
+        collapses.filter((c) => c.kind === 'tags').map((c) => c.target),
+        caps.maxTagsPerRequest,
+      ).map((tags): PlanEntry => ({ kind: 'tags', tags, reason: 'collapsed' })),
+      ...chunk(
+        collapses.filter((c) => c.kind === 'prefixes').map((c) => c.target),
+        caps.maxPrefixesPerRequest,
+      ).map((prefixes): PlanEntry => ({ kind: 'prefixes', prefixes, reason: 'collapsed' })),
+    ];
+    const urlEntries = (list: typeof targets) =>
+      REASONS.flatMap((reason) =>
+        chunk(
+          list.filter((t) => t.reason === reason).map((t) => t.url),
+          caps.maxUrlsPerRequest,
+        ).map((urls): PlanEntry => ({ kind: 'urls', urls, reason })),
+      );
+    const collapsed = [...collapsedEntries, ...urlEntries(rest)];
+    const exact = urlEntries(targets);
+    const collateral = collapses.reduce((sum, c) => sum + c.collateral, 0);
+    // A collapse must pay for itself: fewer calls, or as many with nothing evicted needlessly.
+    const worth =
+      collapses.length > 0 &&
+      (collapsed.length < exact.length || (collapsed.length === exact.length && collateral === 0));
+    return worth ? finish(collapsed, collateral) : finish(exact, 0);
+  });
+
+  return { version: PLAN_VERSION, baseUrl: input.baseUrl, urls: targets.length, providers: plans };
+}
+
+/** Seconds the budget needs for `requests`: the burst goes at once, the rest at the rate. */
+function minSeconds(requests: number, rate: RateBudget | undefined): number {
+  if (rate === undefined || requests <= rate.burst) return 0;
+  return Math.ceil(((requests - rate.burst) / rate.perSecond) * 10) / 10;
 }
 
 export interface ManualTargets {
@@ -112,7 +216,15 @@ export function planManualPurge(
         }
       }
     }
-    return { provider: provider.name, type: provider.type, entries };
+    return {
+      provider: provider.name,
+      type: provider.type,
+      entries,
+      requests: entries.length,
+      lowerBound: entries.length,
+      collateral: 0,
+      minSeconds: minSeconds(entries.length, caps.rate),
+    };
   });
   return {
     plan: { version: PLAN_VERSION, baseUrl, urls: new Set(targets.urls).size, providers: plans },

@@ -59,6 +59,8 @@ export interface Provider {
   purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome>;
   /** What `--dry-run` prints for a batch: the exact requests, secrets left out. */
   describe?(batch: PurgeBatch): readonly string[];
+  /** Why this provider cannot take a prefix (`host/path`), or undefined when it can. */
+  checkPrefix?(prefix: string): string | undefined;
 }
 
 /** The items a batch names, for journals and messages. */

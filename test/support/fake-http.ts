@@ -15,7 +15,7 @@ export interface FakeRequest {
 export type FakeAnswer =
   | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: unknown }
   | { readonly drop: true }
-  | { readonly delayMs: number; readonly then: FakeAnswer };
+  | { readonly delayMs: number; readonly answer: FakeAnswer };
 
 export type FakeHandler = (request: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 
@@ -62,7 +62,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     let answer = fake.faults(request) ?? (await handler(request));
     while ('delayMs' in answer) {
       await new Promise((resolve) => setTimeout(resolve, (answer as { delayMs: number }).delayMs));
-      answer = answer.then;
+      answer = answer.answer;
     }
     if ('drop' in answer) {
       req.socket.destroy();

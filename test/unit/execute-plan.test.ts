@@ -26,7 +26,15 @@ const plan = (...providers: [string, PlanEntry[]][]): PurgePlan => ({
   version: 1,
   baseUrl: 'https://x.test',
   urls: 0,
-  providers: providers.map(([provider, entries]) => ({ provider, type: 'memory', entries })),
+  providers: providers.map(([provider, entries]) => ({
+    provider,
+    type: 'memory',
+    entries,
+    requests: entries.length,
+    lowerBound: entries.length,
+    collateral: 0,
+    minSeconds: 0,
+  })),
 });
 const batches = (all: string[], size: number): PlanEntry[] => {
   const out: PlanEntry[] = [];

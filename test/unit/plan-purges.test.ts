@@ -130,3 +130,151 @@ describe('planManualPurge', () => {
     expect(problems).toEqual(['provider "cdn" cannot purge by prefix']);
   });
 });
+
+describe('planPurges strategies', () => {
+  const cdn = (
+    over: Partial<PlannedProvider['capabilities']> = {},
+    checkPrefix?: PlannedProvider['checkPrefix'],
+  ): PlannedProvider => ({
+    name: 'cdn',
+    type: 'test',
+    capabilities: {
+      maxUrlsPerRequest: 30,
+      maxPrefixesPerRequest: 100,
+      maxTagsPerRequest: 100,
+      maxHostsPerRequest: 100,
+      everything: true,
+      concurrency: 4,
+      ...over,
+    },
+    checkPrefix,
+  });
+  const files = (dir: string, n: number) => Array.from({ length: n }, (_, i) => `${dir}f${i}.js`);
+  const base = { baseUrl: 'https://www.example.com', urls: { cleanUrls: false, basePath: '/' } };
+
+  it('a directory whose every file changed becomes one exact prefix', () => {
+    const changed = files('assets/', 40);
+    const known = [...changed, 'index.html', 'about/index.html'];
+    const plan = planPurges(diff({ changed }), [cdn()], { ...base, known });
+    expect(plan.providers[0]?.entries).toEqual([
+      { kind: 'prefixes', prefixes: ['www.example.com/assets/'], reason: 'collapsed' },
+    ]);
+    expect(plan.providers[0]).toMatchObject({ requests: 1, lowerBound: 2, collateral: 0 });
+  });
+
+  it.each([
+    { maxCollateral: 0, expected: 'urls' },
+    { maxCollateral: 4, expected: 'urls' },
+    { maxCollateral: 5, expected: 'prefixes' },
+  ])(
+    'collateral: 5 unchanged files under the directory, maxCollateral $maxCollateral → $expected',
+    ({ maxCollateral, expected }) => {
+      const changed = files('assets/', 40);
+      const known = [...changed, ...files('assets/old-', 5)];
+      const plan = planPurges(diff({ changed }), [cdn()], {
+        ...base,
+        known,
+        strategy: { maxCollateral, tags: [] },
+      });
+      expect(plan.providers[0]?.entries[0]?.kind).toBe(expected);
+      expect(plan.providers[0]?.collateral).toBe(expected === 'prefixes' ? 5 : 0);
+    },
+  );
+
+  it('never collapses into the root; the outermost qualifying directory wins', () => {
+    const changed = [...files('a/', 20), ...files('a/b/', 20), 'index.html'];
+    const plan = planPurges(diff({ changed }), [cdn()], { ...base, known: changed });
+    const prefixes = plan.providers[0]?.entries.flatMap((e) =>
+      e.kind === 'prefixes' ? e.prefixes : [],
+    );
+    expect(prefixes).toEqual(['www.example.com/a/']);
+  });
+
+  it('keeps URLs when the provider refuses the prefix, or has no prefix purge', () => {
+    const changed = files('assets/', 40);
+    const refusing = planPurges(diff({ changed }), [cdn({}, () => 'too deep')], {
+      ...base,
+      known: changed,
+    });
+    const unable = planPurges(diff({ changed }), [cdn({ maxPrefixesPerRequest: 0 })], {
+      ...base,
+      known: changed,
+    });
+    for (const plan of [refusing, unable]) {
+      expect(plan.providers[0]?.entries.map((e) => e.kind)).toEqual(['urls', 'urls']);
+    }
+  });
+
+  it('a tag whose every file changed becomes one tag purge', () => {
+    const changed = [...files('css/', 20), ...files('js/', 20)];
+    const known = [...changed, 'index.html'];
+    const plan = planPurges(diff({ changed }), [cdn({ maxPrefixesPerRequest: 0 })], {
+      ...base,
+      known,
+      strategy: {
+        maxCollateral: 0,
+        tags: [
+          { match: 'css/**', tag: 'styles' },
+          { match: '**/*.html', tag: 'pages' },
+        ],
+      },
+    });
+    expect(plan.providers[0]?.entries).toEqual([
+      { kind: 'tags', tags: ['styles'], reason: 'collapsed' },
+      {
+        kind: 'urls',
+        urls: files('js/', 20).map((f) => `https://www.example.com/${f}`),
+        reason: 'changed',
+      },
+    ]);
+  });
+
+  it.each([
+    { everythingAbove: 50, changed: 51, expected: 'everything' },
+    { everythingAbove: 50, changed: 50, expected: 'urls' },
+    { everythingAbove: '50%', changed: 51, expected: 'everything' },
+    { everythingAbove: '50%', changed: 50, expected: 'urls' },
+  ])(
+    'everythingAbove $everythingAbove with $changed of 100 changed → $expected',
+    ({ everythingAbove, changed, expected }) => {
+      const known = files('', 100);
+      const plan = planPurges(
+        diff({ changed: known.slice(0, changed) }),
+        [cdn({ maxPrefixesPerRequest: 0 })],
+        {
+          ...base,
+          known,
+          strategy: { maxCollateral: 0, everythingAbove, tags: [] },
+        },
+      );
+      expect(plan.providers[0]?.entries[0]?.kind).toBe(expected);
+    },
+  );
+
+  it('never purges everything for an empty change, nor on a provider that cannot', () => {
+    const known = files('', 10);
+    const strategy = { maxCollateral: 0, everythingAbove: 1, tags: [] };
+    expect(
+      planPurges(diff({}), [cdn()], { ...base, known, strategy }).providers[0]?.entries,
+    ).toEqual([]);
+    const unable = planPurges(
+      diff({ changed: known }),
+      [cdn({ everything: false, maxPrefixesPerRequest: 0 })],
+      { ...base, known, strategy },
+    );
+    expect(unable.providers[0]?.entries.map((e) => e.kind)).toEqual(['urls']);
+  });
+
+  it('reports the least time the rate budget allows', () => {
+    const changed = files('', 1000);
+    const plan = planPurges(
+      diff({ changed }),
+      [cdn({ maxPrefixesPerRequest: 0, rate: { perSecond: 5 / 60, burst: 25 } })],
+      {
+        ...base,
+        known: changed,
+      },
+    );
+    expect(plan.providers[0]).toMatchObject({ requests: 34, lowerBound: 34, minSeconds: 108 });
+  });
+});

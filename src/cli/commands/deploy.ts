@@ -23,6 +23,7 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
     dryRun: values['dry-run'] === true,
     log: ioLogger(io),
     signal: io.signal,
+    env: io.env,
   });
   const document = result.dryRun ? { ...result, plan } : result;
   printResult(io, values.json === true, document, () => renderDeployText(result));

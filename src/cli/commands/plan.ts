@@ -11,7 +11,11 @@ export const USAGE = `edgepurge plan ${CONFIG_USAGE}`;
 export async function planCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs('plan', args, CONFIG_FLAGS, USAGE, { min: 0, max: 0 });
   const config = await loadConfigFromFlags(values, io);
-  const release = await prepareRelease(config, createProviders(config.providers), ioLogger(io));
+  const release = await prepareRelease(
+    config,
+    createProviders(config.providers, io.env),
+    ioLogger(io),
+  );
   const document = {
     ...release.plan,
     diff: release.diff,

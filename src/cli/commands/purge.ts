@@ -41,7 +41,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
   }
   const dryRun = values['dry-run'] === true;
   const calls: RecordedCall[] = [];
-  const real = createProviders(config.providers);
+  const real = createProviders(config.providers, io.env);
   const providers = dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   const { plan, problems } = planManualPurge({ urls, prefixes }, providers, config.baseUrl);
   if (problems.length > 0) {

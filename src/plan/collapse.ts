@@ -1,0 +1,135 @@
+import picomatch from 'picomatch';
+import type { UrlOptions } from './map-urls.ts';
+import { encodeSegment } from './map-urls.ts';
+
+/** A URL the plan must purge, with the file it serves and why. */
+export interface UrlTarget {
+  readonly url: string;
+  readonly path: string;
+}
+
+/** A group of URL targets one prefix or tag purge can replace. */
+export interface Collapse {
+  readonly kind: 'prefixes' | 'tags';
+  /** `host/path` for a prefix; the tag itself for a tag. */
+  readonly target: string;
+  /** The URL targets it covers. */
+  readonly covers: readonly string[];
+  /** Unchanged files it evicts too. */
+  readonly collateral: number;
+}
+
+/**
+ * Directories whose purge by prefix would replace at least two URL purges while evicting at
+ * most `maxCollateral` unchanged files, highest first, none inside another. Pure.
+ *
+ * `known` is every file of the previous and the new release: what a prefix reaches.
+ */
+export function prefixCollapses(
+  targets: readonly UrlTarget[],
+  changedPaths: ReadonlySet<string>,
+  known: readonly string[],
+  options: {
+    host: string;
+    urls: UrlOptions;
+    maxCollateral: number;
+    accepts: (prefix: string) => boolean;
+  },
+): Collapse[] {
+  const filesUnder = new Map<string, number>();
+  const changedUnder = new Map<string, number>();
+  for (const path of known) {
+    for (const dir of ancestors(path)) {
+      filesUnder.set(dir, (filesUnder.get(dir) ?? 0) + 1);
+      if (changedPaths.has(path)) changedUnder.set(dir, (changedUnder.get(dir) ?? 0) + 1);
+    }
+  }
+  const base = options.urls.basePath.endsWith('/')
+    ? options.urls.basePath
+    : `${options.urls.basePath}/`;
+  const chosen: Collapse[] = [];
+  const chosenDirs: string[] = [];
+  const taken = new Set<string>();
+  // Shallow directories first: one prefix for `assets/` beats one each for its children.
+  const dirs = [...filesUnder.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
+  for (const dir of dirs) {
+    // The root is never a prefix: the host may serve more than this directory (an app, an
+    // API), and purging all of it is `everythingAbove`'s decision.
+    if (dir === '' || chosenDirs.some((parent) => dir.startsWith(parent))) continue;
+    const collateral = (filesUnder.get(dir) ?? 0) - (changedUnder.get(dir) ?? 0);
+    if (collateral > options.maxCollateral || (changedUnder.get(dir) ?? 0) === 0) continue;
+    const urlPrefix = `${base}${dir.split('/').map(encodeSegment).join('/')}`;
+    const covers = targets.filter(
+      (t) => !taken.has(t.url) && new URL(t.url).pathname.startsWith(urlPrefix),
+    );
+    if (covers.length < 2) continue;
+    const prefix = `${options.host}${urlPrefix}`;
+    if (!options.accepts(prefix)) continue;
+    for (const target of covers) taken.add(target.url);
+    chosenDirs.push(dir);
+    chosen.push({ kind: 'prefixes', target: prefix, covers: covers.map((t) => t.url), collateral });
+  }
+  return chosen;
+}
+
+/**
+ * Tags whose purge would replace at least two URL purges while evicting at most
+ * `maxCollateral` unchanged files; largest first, each URL covered once. Pure.
+ */
+export function tagCollapses(
+  targets: readonly UrlTarget[],
+  changedPaths: ReadonlySet<string>,
+  known: readonly string[],
+  rules: readonly { readonly match: string; readonly tag: string }[],
+  maxCollateral: number,
+): Collapse[] {
+  const byTag = new Map<string, Set<string>>();
+  for (const rule of rules) {
+    const isMatch = picomatch(rule.match, { dot: true });
+    const files = byTag.get(rule.tag) ?? new Set<string>();
+    for (const path of known) if (isMatch(path)) files.add(path);
+    byTag.set(rule.tag, files);
+  }
+  const candidates = [...byTag.entries()]
+    .map(([tag, files]) => {
+      const changed = [...files].filter((path) => changedPaths.has(path)).length;
+      const covers = targets.filter((t) => files.has(t.path)).map((t) => t.url);
+      return { kind: 'tags' as const, target: tag, covers, collateral: files.size - changed };
+    })
+    .filter((c) => c.collateral <= maxCollateral && c.covers.length >= 2)
+    .sort((a, b) => b.covers.length - a.covers.length || (a.target < b.target ? -1 : 1));
+  const taken = new Set<string>();
+  const chosen: Collapse[] = [];
+  for (const candidate of candidates) {
+    const covers = candidate.covers.filter((url) => !taken.has(url));
+    if (covers.length < 2) continue;
+    for (const url of covers) taken.add(url);
+    chosen.push({ ...candidate, covers });
+  }
+  return chosen;
+}
+
+/** The URL count above which everything is purged, from a count or a percentage of `total`. */
+export function everythingThreshold(
+  everythingAbove: number | string | undefined,
+  total: number,
+): number {
+  if (everythingAbove === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof everythingAbove === 'number') return everythingAbove;
+  return (Number.parseFloat(everythingAbove) / 100) * total;
+}
+
+/** `a/b/c.txt` → `['', 'a/', 'a/b/']`: the directories a prefix purge could name. */
+function ancestors(path: string): string[] {
+  const out = [''];
+  let index = path.indexOf('/');
+  while (index !== -1) {
+    out.push(path.slice(0, index + 1));
+    index = path.indexOf('/', index + 1);
+  }
+  return out;
+}
+
+function depth(dir: string): number {
+  return dir === '' ? 0 : dir.split('/').length - 1;
+}
