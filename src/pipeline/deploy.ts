@@ -14,8 +14,10 @@ import {
   type Provider,
   type RecordedCall,
 } from '../providers/index.ts';
+import type { Clock } from '../purge/clock.ts';
 import { emptySummary, executePlan } from '../purge/execute-plan.ts';
 import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
+import type { RetryPolicy } from '../purge/retry-policy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import { createHttpClient } from '../verify/http-client.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
@@ -31,6 +33,9 @@ export interface PipelineOptions {
   readonly providers?: readonly Provider[];
   /** Where credentials are read from (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Retry policy and clock for the purge (tests shorten the waits; default: the real ones). */
+  readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
 }
 
 /** Everything decided before anything is changed: what plan prints, what deploy executes. */
@@ -197,9 +202,13 @@ export async function deploy(
         `purge: resuming an interrupted run; ${resumed.skipped} targets were already purged`,
       );
     }
-    const executed = await executePlan(resumed.plan, providers, { signal, log, journal }).finally(
-      () => journal.close(),
-    );
+    const executed = await executePlan(resumed.plan, providers, {
+      signal,
+      log,
+      journal,
+      retry: options.retry,
+      clock: options.clock,
+    }).finally(() => journal.close());
     const purge = { ...executed, skipped: resumed.skipped };
     // Every entry applied: the journal has done its job. After a failure it stays for a resume.
     if (purge.failed.length === 0) await journal.remove();
