@@ -13,6 +13,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 process.exitCode = await main(process.argv.slice(2), {
+  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -3,6 +3,7 @@ import { redact } from '../redact.ts';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIO {
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;

@@ -1,9 +1,10 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
-import type {
-  Provider,
-  ProviderCapabilities,
-  PurgeBatch,
-  RateBudget,
+import {
+  makeBatch,
+  type Provider,
+  type ProviderCapabilities,
+  type PurgeBatch,
+  type RateBudget,
 } from '../providers/provider.ts';
 import {
   type Collapse,
@@ -188,11 +189,15 @@ function minSeconds(requests: number, rate: RateBudget | undefined): number {
 export interface ManualTargets {
   readonly urls: readonly string[];
   readonly prefixes: readonly string[];
+  readonly tags?: readonly string[];
+  readonly hosts?: readonly string[];
+  readonly everything?: boolean;
 }
 
 /**
- * A plan for `edgepurge purge`: the given URLs and prefixes, reason `forced`. Throws (via the
- * returned problems) when a provider cannot purge prefixes; the caller reports them.
+ * A plan for `edgepurge purge`: the given targets, reason `forced`, batched at each provider's
+ * limits. What a provider cannot do is returned as problems (the caller refuses the plan):
+ * nothing is silently dropped.
  */
 export function planManualPurge(
   targets: ManualTargets,
@@ -202,20 +207,36 @@ export function planManualPurge(
   const problems: string[] = [];
   const plans = providers.map((provider): ProviderPlan => {
     const caps: ProviderCapabilities = provider.capabilities;
-    const entries: PlanEntry[] = chunk(targets.urls, caps.maxUrlsPerRequest).map((urls) => ({
-      kind: 'urls',
-      urls,
-      reason: 'forced',
-    }));
-    if (targets.prefixes.length > 0) {
-      if (caps.maxPrefixesPerRequest === 0) {
-        problems.push(`provider "${provider.name}" cannot purge by prefix`);
-      } else {
-        for (const prefixes of chunk(targets.prefixes, caps.maxPrefixesPerRequest)) {
-          entries.push({ kind: 'prefixes', prefixes, reason: 'forced' });
-        }
+    const entries: PlanEntry[] = [];
+    const add = (
+      kind: 'urls' | 'prefixes' | 'tags' | 'hosts',
+      items: readonly string[] | undefined,
+      limit: number,
+      what: string,
+    ) => {
+      if (items === undefined || items.length === 0) return;
+      if (limit === 0) {
+        problems.push(`provider "${provider.name}" cannot purge by ${what}`);
+        return;
       }
+      for (const batch of chunk(items, limit)) {
+        entries.push({ ...makeBatch(kind, batch), reason: 'forced' });
+      }
+    };
+    if (targets.everything === true) {
+      if (caps.everything)
+        entries.push({ kind: 'everything', hosts: [new URL(baseUrl).host], reason: 'forced' });
+      else problems.push(`provider "${provider.name}" cannot purge everything`);
     }
+    add('urls', targets.urls, caps.maxUrlsPerRequest, 'URL');
+    for (const prefix of targets.prefixes) {
+      const problem = provider.checkPrefix?.(prefix);
+      if (problem !== undefined)
+        problems.push(`provider "${provider.name}": prefix ${prefix}: ${problem}`);
+    }
+    add('prefixes', targets.prefixes, caps.maxPrefixesPerRequest, 'prefix');
+    add('tags', targets.tags, caps.maxTagsPerRequest, 'tag');
+    add('hosts', targets.hosts, caps.maxHostsPerRequest, 'host');
     return {
       provider: provider.name,
       type: provider.type,

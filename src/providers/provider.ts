@@ -78,3 +78,20 @@ export function batchTargets(batch: PurgeBatch): readonly string[] {
       return ['*'];
   }
 }
+
+/** A batch of `kind` naming `targets`: the inverse of batchTargets (not for `everything`). */
+export function makeBatch(
+  kind: Exclude<PurgeBatch['kind'], 'everything'>,
+  targets: readonly string[],
+): PurgeBatch {
+  switch (kind) {
+    case 'urls':
+      return { kind, urls: targets };
+    case 'prefixes':
+      return { kind, prefixes: targets };
+    case 'tags':
+      return { kind, tags: targets };
+    case 'hosts':
+      return { kind, hosts: targets };
+  }
+}

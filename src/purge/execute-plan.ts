@@ -3,7 +3,7 @@ import pRetry from 'p-retry';
 import { isEdgepurgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
-import { batchTargets, type Provider, type PurgeBatch } from '../providers/provider.ts';
+import { batchTargets, makeBatch, type Provider, type PurgeBatch } from '../providers/provider.ts';
 import { PurgeError } from '../providers/purge-error.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Journal, noJournal } from './journal.ts';
@@ -202,29 +202,10 @@ function split(batch: PurgeBatch): [PurgeBatch, PurgeBatch] | undefined {
   const targets = batchTargets(batch);
   if (targets.length < 2 || batch.kind === 'everything') return undefined;
   const middle = Math.ceil(targets.length / 2);
-  const [a, b] = [targets.slice(0, middle), targets.slice(middle)];
-  switch (batch.kind) {
-    case 'urls':
-      return [
-        { kind: 'urls', urls: a },
-        { kind: 'urls', urls: b },
-      ];
-    case 'prefixes':
-      return [
-        { kind: 'prefixes', prefixes: a },
-        { kind: 'prefixes', prefixes: b },
-      ];
-    case 'tags':
-      return [
-        { kind: 'tags', tags: a },
-        { kind: 'tags', tags: b },
-      ];
-    case 'hosts':
-      return [
-        { kind: 'hosts', hosts: a },
-        { kind: 'hosts', hosts: b },
-      ];
-  }
+  return [
+    makeBatch(batch.kind, targets.slice(0, middle)),
+    makeBatch(batch.kind, targets.slice(middle)),
+  ];
 }
 
 function toFailure(provider: string, entry: PlanEntry, error: unknown): PurgeFailure {

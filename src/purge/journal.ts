@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { comparePaths, type Manifest } from '../manifest/manifest.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
-import { batchTargets, type PurgeBatch } from '../providers/provider.ts';
+import { batchTargets, makeBatch, type PurgeBatch } from '../providers/provider.ts';
 
 /**
  * The record of purges applied for one release, so a run killed mid-purge resumes where it
@@ -112,18 +112,9 @@ export function withoutApplied(
 }
 
 function rebuild(entry: PlanEntry, targets: string[]): PlanEntry {
-  switch (entry.kind) {
-    case 'urls':
-      return { ...entry, urls: targets };
-    case 'prefixes':
-      return { ...entry, prefixes: targets };
-    case 'tags':
-      return { ...entry, tags: targets };
-    case 'hosts':
-      return { ...entry, hosts: targets };
-    case 'everything':
-      return entry;
-  }
+  return entry.kind === 'everything'
+    ? entry
+    : { ...makeBatch(entry.kind, targets), reason: entry.reason };
 }
 
 function key(provider: string, kind: string, target: string): string {
