@@ -10,6 +10,7 @@ interface BenchModule {
 // Adding a bench is one line here.
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   scan: () => import('./bench/scan.ts'),
+  purge: () => import('./bench/purge.ts'),
 };
 
 const asked = process.argv.slice(2);

@@ -105,18 +105,11 @@ export async function executePlan(
           maxTimeout: policy.maxDelayMs,
           factor: policy.factor,
           randomize: true,
-          maxRetryTime: policy.maxRetryTimeMs,
           signal: options.signal,
           shouldRetry: ({ error }) =>
             error instanceof PurgeError && RETRYABLE_KINDS.has(error.kind),
           onFailedAttempt: ({ error, retriesLeft }) => {
-            if (
-              !(error instanceof PurgeError) ||
-              !RETRYABLE_KINDS.has(error.kind) ||
-              retriesLeft === 0
-            )
-              return;
-            totals.retries += 1;
+            if (!(error instanceof PurgeError) || !RETRYABLE_KINDS.has(error.kind)) return;
             if (error.kind === 'rate-limit') {
               totals.rateLimited += 1;
               // The budget is the account's: hold every request of this provider, not just this one.
@@ -126,6 +119,8 @@ export async function executePlan(
               );
               bucket.pauseUntil(clock.now() + wait);
             }
+            if (retriesLeft === 0) return;
+            totals.retries += 1;
             options.log.info(
               `purge ${provider.name}: ${error.message}; retrying (${retriesLeft} left)`,
             );

@@ -14,8 +14,6 @@ export interface RetryPolicy {
    * deploy should not sleep for an hour on a header.
    */
   readonly retryAfterCapMs: number;
-  /** No retry starts after this long on one batch; the failure is reported instead. */
-  readonly maxRetryTimeMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -25,7 +23,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   factor: 2,
   maxDelayMs: 30_000,
   retryAfterCapMs: 120_000,
-  maxRetryTimeMs: 300_000,
 };
 
 /**

@@ -17,7 +17,6 @@ const policy: RetryPolicy = {
   factor: 1,
   maxDelayMs: 1,
   retryAfterCapMs: 60_000,
-  maxRetryTimeMs: 60_000,
 };
 const signal = new AbortController().signal;
 const urls = (n: number, from = 0) =>
