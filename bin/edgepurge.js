@@ -17,6 +17,7 @@ process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  cwd: process.cwd(),
+  // `npm run edgepurge -- …` runs from the package root; INIT_CWD is where the user stood.
+  cwd: (process.env.npm_lifecycle_event === 'edgepurge' && process.env.INIT_CWD) || process.cwd(),
   signal: controller.signal,
 });
