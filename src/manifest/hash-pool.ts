@@ -1,0 +1,325 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError, JobError } from '../errors.ts';
+import { contentTypeFor } from './content-type.ts';
+import type { HashFailure, HashRequest, HashResponse, HashWorkerData } from './hash-worker.ts';
+import type { FileEntry } from './manifest.ts';
+import type { ScanOptions } from './scan-dir.ts';
+import type { Walker } from './walk-dir.ts';
+
+// Work distribution. A message round trip costs tens of microseconds, about what hashing ten
+// small files costs, so paths travel in batches: up to MAX_BATCH_FILES, fewer when the mean
+// file seen so far is large, aiming at TARGET_BATCH_BYTES. Sizes are unknown until a worker
+// opens a file (a stat on the main thread would cost more than hashing a small file), so the
+// worker enforces the byte bound: it stops before a file that would take the request past
+// WORKER_BUDGET_BYTES and hands the rest back, and a file over the budget is sent out alone.
+// Each worker holds BATCHES_PER_WORKER requests so it never waits for the main thread; one
+// still queued behind a long file is taken back (claimed through shared memory) for a worker
+// that runs dry. Result: a 1 GiB file occupies one worker, never the files queued behind it.
+const MAX_BATCH_FILES = 256;
+const FIRST_BATCH_FILES = 16;
+const TARGET_BATCH_BYTES = 4 << 20;
+const WORKER_BUDGET_BYTES = 2 * TARGET_BATCH_BYTES;
+const BATCHES_PER_WORKER = 3;
+// 1 MiB: files up to this size take one read and a one-shot hash; 128 KiB to 4 MiB measured
+// the same on large files (bench: scan).
+const READ_BUFFER_BYTES = 1 << 20;
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Paths in walk order, answered piecewise; stored once complete and all earlier ones are. */
+interface Batch {
+  readonly paths: string[];
+  readonly stats: Float64Array;
+  readonly hashes: string[];
+  filled: number;
+}
+
+/** A part of a batch, posted to a worker under a shared-memory claim slot. */
+interface Work {
+  readonly batch: number;
+  readonly offset: number;
+  readonly paths: string[];
+}
+
+interface Posted extends Work {
+  readonly worker: number;
+  readonly order: number;
+  stolen: boolean;
+}
+
+/** Feeds the walker's paths to the workers and stores their answers in walk (= sorted) order. */
+export class HashPool {
+  readonly #walker: Walker;
+  readonly #files: Record<string, FileEntry>;
+  readonly #options: ScanOptions;
+  readonly #workers: Worker[] = [];
+  /** Requests posted to each worker and not answered yet (stolen ones until skipped). */
+  readonly #load: number[] = [];
+  /** Slot → request. A worker claims slot 0 → 1 before hashing; a thief claims 0 → 2. */
+  readonly #posted: (Posted | undefined)[];
+  readonly #freeSlots: number[];
+  readonly #claims: Int32Array;
+  readonly #batches = new Map<number, Batch>();
+  /** Parts handed back by a worker that hit its byte budget: dealt out before new batches. */
+  readonly #handedBack: Work[] = [];
+  #carry: string | undefined;
+  #walkDone = false;
+  #nextBatch = 0;
+  #nextToStore = 0;
+  #order = 0;
+  #fileCount = 0;
+  #byteCount = 0;
+  #lastProgress = performance.now();
+  #settled = false;
+  #resolve: () => void = () => {};
+  #reject: (error: unknown) => void = () => {};
+
+  constructor(walker: Walker, files: Record<string, FileEntry>, options: ScanOptions) {
+    this.#walker = walker;
+    this.#files = files;
+    this.#options = options;
+    const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+    const slots = count * BATCHES_PER_WORKER;
+    this.#claims = new Int32Array(new SharedArrayBuffer(4 * slots));
+    this.#posted = new Array<Posted | undefined>(slots).fill(undefined);
+    this.#freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    const workerData: HashWorkerData = {
+      root: walker.root,
+      bufferBytes: READ_BUFFER_BYTES,
+      budgetBytes: WORKER_BUDGET_BYTES,
+      claims: this.#claims,
+    };
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { workerData });
+      worker.on('message', (message: HashResponse) => this.#onMessage(i, message));
+      worker.on('error', (error) => this.#settle(error));
+      worker.on('exit', (code) =>
+        this.#settle(new Error(`hash worker ${i} exited (code ${code})`)),
+      );
+      this.#workers.push(worker);
+      this.#load.push(0);
+    }
+  }
+
+  run(first: string): Promise<void> {
+    this.#carry = first;
+    const done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    try {
+      this.#pump();
+    } catch (error) {
+      this.#settle(error);
+    }
+    return done;
+  }
+
+  readonly #onAbort = (): void => this.#settle(this.#options.signal?.reason);
+
+  #settle(error?: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    for (const worker of this.#workers) void worker.terminate();
+    if (error === undefined) this.#resolve();
+    else this.#reject(error);
+  }
+
+  /** Keeps every worker at BATCHES_PER_WORKER requests while there is work. */
+  #pump(): void {
+    for (;;) {
+      const target = this.#leastLoaded();
+      if ((this.#load[target] as number) >= BATCHES_PER_WORKER) break;
+      const work =
+        this.#handedBack.shift() ??
+        this.#walk() ??
+        ((this.#load[target] as number) === 0 ? this.#steal(target) : undefined);
+      if (work === undefined) break;
+      this.#post(target, work);
+    }
+    if (this.#walkDone && this.#batches.size === 0) {
+      this.#options.onProgress?.({ files: this.#fileCount, bytes: this.#byteCount });
+      this.#settle();
+    }
+  }
+
+  #leastLoaded(): number {
+    let best = 0;
+    for (let i = 1; i < this.#load.length; i++) {
+      if ((this.#load[i] as number) < (this.#load[best] as number)) best = i;
+    }
+    return best;
+  }
+
+  /** The next batch from the walker, sized by the mean file so far. */
+  #walk(): Work | undefined {
+    if (this.#walkDone) return undefined;
+    const limit =
+      this.#fileCount === 0
+        ? FIRST_BATCH_FILES
+        : Math.max(
+            1,
+            Math.min(
+              MAX_BATCH_FILES,
+              Math.floor((TARGET_BATCH_BYTES * this.#fileCount) / (this.#byteCount + 1)),
+            ),
+          );
+    const paths: string[] = [];
+    if (this.#carry !== undefined) {
+      paths.push(this.#carry);
+      this.#carry = undefined;
+    }
+    while (paths.length < limit) {
+      const path = this.#walker.next();
+      if (path === undefined) {
+        this.#walkDone = true;
+        break;
+      }
+      paths.push(path);
+    }
+    if (paths.length === 0) return undefined;
+    const batch = this.#nextBatch++;
+    this.#batches.set(batch, {
+      paths,
+      stats: new Float64Array(paths.length * 2),
+      hashes: new Array<string>(paths.length),
+      filled: 0,
+    });
+    return { batch, offset: 0, paths };
+  }
+
+  /** Takes back the newest request another worker has not started, for an idle `thief`. */
+  #steal(thief: number): Work | undefined {
+    let found: Posted | undefined;
+    let foundSlot = -1;
+    for (let slot = 0; slot < this.#posted.length; slot++) {
+      const posted = this.#posted[slot];
+      if (posted === undefined || posted.stolen || posted.worker === thief) continue;
+      if (found !== undefined && posted.order < found.order) continue;
+      if (Atomics.load(this.#claims, slot) !== 0) continue;
+      found = posted;
+      foundSlot = slot;
+    }
+    if (found === undefined || Atomics.compareExchange(this.#claims, foundSlot, 0, 2) !== 0) {
+      return undefined;
+    }
+    // The victim answers `skipped` when it reaches the request; its slot is freed then.
+    found.stolen = true;
+    return { batch: found.batch, offset: found.offset, paths: found.paths };
+  }
+
+  #post(worker: number, work: Work): void {
+    const slot = this.#freeSlots.pop() as number;
+    Atomics.store(this.#claims, slot, 0);
+    this.#posted[slot] = { ...work, worker, order: this.#order++, stolen: false };
+    this.#load[worker] = (this.#load[worker] as number) + 1;
+    const request: HashRequest = { slot, paths: work.paths };
+    (this.#workers[worker] as Worker).postMessage(request);
+  }
+
+  #onMessage(worker: number, message: HashResponse): void {
+    if (this.#settled) return;
+    try {
+      const posted = this.#posted[message.slot] as Posted;
+      this.#posted[message.slot] = undefined;
+      this.#freeSlots.push(message.slot);
+      this.#load[worker] = (this.#load[worker] as number) - 1;
+      if ('failure' in message) throw failureError(this.#walker.dir, message.failure);
+      if ('hashes' in message)
+        this.#accept(posted, message.stats, message.hashes, message.nextSize);
+      this.#store();
+      this.#pump();
+    } catch (error) {
+      this.#settle(error);
+    }
+  }
+
+  #accept(posted: Posted, stats: Float64Array, hashes: readonly string[], nextSize = 0): void {
+    const batch = this.#batches.get(posted.batch) as Batch;
+    const count = hashes.length;
+    for (let i = 0; i < count; i++) {
+      const at = posted.offset + i;
+      batch.hashes[at] = hashes[i] as string;
+      batch.stats[2 * at] = stats[2 * i] as number;
+      batch.stats[2 * at + 1] = stats[2 * i + 1] as number;
+      this.#byteCount += stats[2 * i] as number;
+    }
+    batch.filled += count;
+    this.#fileCount += count;
+    if (count < posted.paths.length) {
+      const offset = posted.offset + count;
+      const rest = posted.paths.slice(count);
+      // A file over the budget goes out alone, so it holds up no other file.
+      if (nextSize >= WORKER_BUDGET_BYTES && rest.length > 1) {
+        this.#handedBack.unshift(
+          { batch: posted.batch, offset, paths: rest.slice(0, 1) },
+          { batch: posted.batch, offset: offset + 1, paths: rest.slice(1) },
+        );
+      } else this.#handedBack.unshift({ batch: posted.batch, offset, paths: rest });
+    }
+    const onProgress = this.#options.onProgress;
+    const now = performance.now();
+    if (onProgress !== undefined && now - this.#lastProgress >= PROGRESS_INTERVAL_MS) {
+      this.#lastProgress = now;
+      onProgress({ files: this.#fileCount, bytes: this.#byteCount });
+    }
+  }
+
+  /** Moves complete batches into the result, in walk order. */
+  #store(): void {
+    const files = this.#files;
+    for (;;) {
+      const batch = this.#batches.get(this.#nextToStore);
+      if (batch === undefined || batch.filled < batch.paths.length) return;
+      this.#batches.delete(this.#nextToStore++);
+      const { paths, stats, hashes } = batch;
+      for (let i = 0; i < paths.length; i++) {
+        const path = paths[i] as string;
+        const entry: FileEntry = {
+          size: stats[2 * i] as number,
+          mtimeMs: stats[2 * i + 1] as number,
+          sha256: hashes[i] as string,
+          type: contentTypeFor(path),
+        };
+        // A file named `__proto__` must become a key, not the object's prototype.
+        if (path === '__proto__') {
+          Object.defineProperty(files, path, {
+            value: entry,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else files[path] = entry;
+      }
+    }
+  }
+}
+
+function failureError(dir: string, failure: HashFailure): Error {
+  const at = join(dir, failure.path);
+  switch (failure.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ELOOP':
+    case 'CHANGED':
+    case 'NOT_FILE':
+      return new JobError('E_SCAN_RACE', `${at} changed while it was scanned: ${failure.message}`, {
+        at,
+        hint: 'scan when nothing writes to the directory (after the build has finished)',
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('E_FILE_READ', `cannot read ${at}: permission denied`, {
+        at,
+        hint: 'give the user running edgepurge read access, or remove the file from the directory',
+      });
+    default:
+      return new JobError('E_SCAN_READ', `cannot read ${at}: ${failure.message}`, {
+        at,
+        hint: 'check the disk and the file system, then scan again',
+      });
+  }
+}
