@@ -150,14 +150,28 @@ export async function executePlan(
       if (batch.kind === 'tags') totals.tags += batch.tags.length;
     };
 
+    // A failure that no other batch can escape (a bad token, a wrong zone, a node that is down)
+    // stops the provider: the batches not yet sent are reported as not sent, not tried.
+    let stopped: PurgeFailure | undefined;
     await Promise.all(
       providerPlan.entries.map((entry) =>
         limit(async () => {
+          if (stopped !== undefined) {
+            failed.push({
+              ...stopped,
+              target: describeTargets(entry),
+              error: `not sent: ${stopped.error}`,
+            });
+            done++;
+            return;
+          }
           try {
             await apply(entry);
           } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
-            failed.push(toFailure(provider.name, entry, error));
+            const failure = toFailure(provider.name, entry, error);
+            failed.push(failure);
+            if (error instanceof PurgeError && STOPS_PROVIDER.has(error.kind)) stopped ??= failure;
           }
           done++;
           if (done % 20 === 0 || done === total)
@@ -203,12 +217,18 @@ function split(batch: PurgeBatch): [PurgeBatch, PurgeBatch] | undefined {
   ];
 }
 
-function toFailure(provider: string, entry: PlanEntry, error: unknown): PurgeFailure {
+/** Failure kinds that every later batch of the provider would meet too. */
+const STOPS_PROVIDER: ReadonlySet<PurgeError['kind']> = new Set(['auth', 'not-found', 'refused']);
+
+function describeTargets(entry: PlanEntry): string {
   const targets = batchTargets(entry);
-  const target =
-    targets.length > 3
-      ? `${targets.slice(0, 3).join(' ')} … (${targets.length})`
-      : targets.join(' ');
+  return targets.length > 3
+    ? `${targets.slice(0, 3).join(' ')} … (${targets.length})`
+    : targets.join(' ');
+}
+
+function toFailure(provider: string, entry: PlanEntry, error: unknown): PurgeFailure {
+  const target = describeTargets(entry);
   if (isEdgepurgeError(error)) {
     return { provider, target, error: error.message, code: error.code, hint: error.hint };
   }

@@ -147,7 +147,9 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
     const files: Record<string, string> = {};
     const urls: string[] = [];
     for (let i = 0; i < 1000; i++) {
-      const name = `assets/file-${String(i).padStart(4, '0')}.txt`;
+      // At the root: the planner never turns the root into a prefix purge, so every URL goes
+      // in a files batch.
+      const name = `file-${String(i).padStart(4, '0')}.txt`;
       files[name] = `file ${i}\n`;
       urls.push(`http://${HOST}/${name}`);
     }
@@ -173,7 +175,6 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
       factor: 2,
       maxDelayMs: 4,
       retryAfterCapMs: 120_000,
-      maxRetryTimeMs: 60_000,
     };
     const log = collectLog();
     const result = await deploy(config, {
@@ -253,14 +254,11 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
     expect(existsSync(baselinePath())).toBe(false);
   });
 
-  // KNOWN BUG (see the report for issue 3): after an auth failure the executor still sends every
-  // other batch of the plan, each answered 401, each spending the account's purge budget; on the
-  // Free plan a 1,000-URL deploy with a wrong token takes minutes of pacing to fail. A fix may
-  // let the batches already in flight finish (concurrency 4), no more. When this starts failing,
-  // the executor was fixed: turn it into a plain `it`.
-  it.fails('a wrong token on a many-batch plan sends no more than the batches already in flight', async () => {
+  // An auth failure stops the provider: the batches already in flight (concurrency 4) may
+  // finish, no more is sent, and every batch left is reported as not sent.
+  it('a wrong token on a many-batch plan sends no more than the batches already in flight', async () => {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 300; i++) files[`p/${i}.txt`] = `${i}\n`;
+    for (let i = 0; i < 300; i++) files[`${i}.txt`] = `${i}\n`;
     await writeSite(files);
     await writeConfig('free');
     const fake = await fakeCloudflare(OTHER_TOKEN);
@@ -274,6 +272,10 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
     expect(result.ok).toBe(false);
     expect(result.purge.failed[0]?.code).toBe('E_CF_AUTH');
     expect(fake.server.requests.length).toBeLessThanOrEqual(4);
+    expect(result.purge.failed).toHaveLength(10);
+    expect(
+      result.purge.failed.filter((f) => f.error.startsWith('not sent:')).length,
+    ).toBeGreaterThanOrEqual(6);
   });
 
   it('the token appears in no output: deploy, plan, purge, dry run, a 401, and an API that echoes it', async () => {
@@ -295,7 +297,7 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
     const plan = await run(['plan', '--json'], 0);
     expect(JSON.parse(plan.stdout).providers[0].provider).toBe('cloudflare');
     const dry = await run(['deploy', '--dry-run'], 0);
-    expect(dry.stdout).toContain(`POST /zones/${ZONE}/purge_cache`);
+    expect(dry.stdout).toContain('dry run: nothing was written, run or sent');
     const manual = await run(['purge', '--url', '/assets/app.js', '--json'], 0);
     expect(JSON.parse(manual.stdout).purge).toMatchObject({ urls: 1, failed: [] });
     const first = await run(['deploy', '--json'], 0);
@@ -321,7 +323,9 @@ describe('deploy through Cloudflare (SDK → loopback API), verified at the embe
       (auth) => apiFailure(200, [{ code: 1012, message: `refused; you sent ${auth}` }]),
       (auth) => ({ status: 400, headers: { 'content-type': 'text/plain' }, body: `raw ${auth}` }),
     ];
-    for (const echo of echoes) {
+    // Two of them through the CLI (the JSON envelope and a raw body); all of them in process.
+    for (const echo of [echoes[0], echoes[3]]) {
+      if (echo === undefined) continue;
       fake.server.faults = (request) => echo(String(request.headers.authorization));
       const echoed = await run(['deploy', '--json'], 1);
       expect(JSON.parse(echoed.stdout).purge.failed).toHaveLength(1);
