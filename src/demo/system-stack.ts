@@ -314,6 +314,29 @@ http {
     location /tagged/ {
       add_header xkey "tagged";
     }
+
+    # Long-lived assets (the runbook's Fix 3): a year, immutable. Right for content-hashed
+    # names; an HTML page or an un-hashed file here is what the cache-policy lint flags.
+    location ^~ /static/ {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+    }
+
+    # Precompressed files: /precompressed/x.js is answered from x.js.gz to clients that accept
+    # gzip (and Varnish asks for gzip on every fetch), so a stale .gz is a stale variant.
+    location ^~ /precompressed/ {
+      gzip_static on;
+      gzip_vary on;
+    }
+
+    # Clean URLs: /guides/<page> answers 301 to /guides/<page>/ with a relative Location, the
+    # form CDN-fronted origins send. No Cache-Control, so the edge caches the pages (and the 301)
+    # and a missed purge leaves them stale.
+    location ^~ /guides/ {
+      absolute_redirect off;
+      location ~ ^/guides/[^/.]+$ {
+        return 301 $uri/;
+      }
+    }
   }
 }
 `;

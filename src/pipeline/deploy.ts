@@ -19,10 +19,11 @@ import { emptySummary, executePlan } from '../purge/execute-plan.ts';
 import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
 import type { RetryPolicy } from '../purge/retry-policy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
-import { createHttpClient } from '../verify/http-client.ts';
+import { createHttpClient, type HttpClient } from '../verify/http-client.ts';
+import type { VerifyReport } from '../verify/report-types.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
-import { verifyRelease } from '../verify/verify-release.ts';
+import { emptyVerifyReport, verifyRelease } from '../verify/verify-release.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
 
@@ -104,7 +105,12 @@ export async function deploy(
   config: ResolvedConfig,
   options: PipelineOptions & { readonly dryRun: boolean },
 ): Promise<
-  DeployResult & { readonly plan: PurgePlan; readonly dryRunCalls?: readonly RecordedCall[] }
+  DeployResult & {
+    readonly plan: PurgePlan;
+    /** The full verification report (every URL, check, diagnosis), a superset of the contract. */
+    readonly verify: VerifyReport;
+    readonly dryRunCalls?: readonly RecordedCall[];
+  }
 > {
   const { log, signal } = options;
   const real = options.providers ?? createProviders(config.providers, options.env ?? process.env);
@@ -128,7 +134,7 @@ export async function deploy(
     plan,
   };
   const noPurge = emptySummary();
-  const noVerify = { ok: false, checked: 0, stale: [] };
+  const noVerify = emptyVerifyReport(false);
   log.info(
     `diff: ${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged`,
   );
@@ -148,7 +154,7 @@ export async function deploy(
       ...base,
       fixed,
       purge: noPurge,
-      verify: { ...noVerify, ok: true },
+      verify: emptyVerifyReport(true),
       dryRunCalls: calls,
     };
   }
@@ -182,6 +188,11 @@ export async function deploy(
     connectTo: parseConnectTo(config.verify.connectTo),
     connections: config.verify.concurrency,
   });
+  // The origin is asked directly (no connect-to rules): its own pool.
+  const originClient: HttpClient | undefined =
+    config.verify.origin === undefined
+      ? undefined
+      : createHttpClient({ connections: config.verify.concurrency });
   try {
     const changedUrls = targets.filter((t) => t.kind === 'serves' && t.changed).map((t) => t.url);
     const snapshots = await snapshotUrls(client, changedUrls, {
@@ -228,14 +239,17 @@ export async function deploy(
       };
     }
 
-    const verified = await verifyRelease(client, targets, snapshots, {
+    const verify = await verifyRelease(client, targets, snapshots, {
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
       signal,
       log,
+      policy: config.policy,
+      ...(originClient !== undefined && config.verify.origin !== undefined
+        ? { origin: { client: originClient, baseUrl: config.verify.origin } }
+        : {}),
     });
-    const verify = { ok: verified.ok, checked: verified.checked, stale: verified.stale };
-    if (!verified.ok) {
+    if (!verify.ok) {
       return {
         ok: false,
         ...base,
@@ -244,7 +258,8 @@ export async function deploy(
         verify,
         error: {
           code: 'E_STALE',
-          message: `${verified.stale.length} of ${verified.checked} URLs still stale after ${config.verify.timeoutSeconds}s`,
+          // Not only staleness: a cache-policy error fails at once, without polling.
+          message: `${verify.stale.length} of ${verify.checked} URLs failed verification (stale, or against the cache policy; polled up to ${config.verify.timeoutSeconds}s)`,
           hint: 'the baseline was not saved; fix the cause and run deploy again',
         },
       };
@@ -260,6 +275,6 @@ export async function deploy(
       baseline: { saved: true, path: config.saveBaseline },
     };
   } finally {
-    await client.close();
+    await Promise.all([client.close(), originClient?.close()]);
   }
 }

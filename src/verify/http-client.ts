@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
 import { type ConnectRule, resolveConnectTo } from './connect-to.ts';
+import { canDecode, contentCodings, hashBody } from './decode.ts';
 
 export interface HttpClientOptions {
   readonly connectTo?: readonly ConnectRule[];
@@ -12,17 +12,26 @@ export interface HttpClientOptions {
 
 export interface ProbeRequest {
   readonly method?: string;
+  /** Request headers; `host` may be set (the origin is reached with the public Host). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  /** Undo a gzip or br `Content-Encoding` while hashing, so `sha256` is the decoded bytes'. */
+  readonly decode?: boolean;
 }
 
 /** What one request saw: status, the headers a verifier reads, and the body's SHA-256. */
 export interface ProbeResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Hex SHA-256 of the body as received (hashed while streaming, never buffered). */
+  /**
+   * Hex SHA-256 of the body (hashed while streaming, never buffered): as received, or decoded
+   * when `decode` was asked for and the coding is one edgepurge undoes (`decoded` names it).
+   */
   readonly sha256: string;
+  /** Bytes received on the wire. */
   readonly bytes: number;
+  /** The content codings undone before hashing (`gzip`, `br`), when any were. */
+  readonly decoded?: string;
 }
 
 export interface HttpClient {
@@ -65,18 +74,24 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         headers: { 'user-agent': 'edgepurge', ...init.headers },
         signal: init.signal,
       });
-      const hash = createHash('sha256');
-      let bytes = 0;
-      for await (const chunk of response.body) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
+      const headers = flattenHeaders(response.headers);
+      const codings = init.decode === true ? contentCodings(headers['content-encoding']) : [];
+      // An encoding edgepurge cannot undo is hashed as received; `decoded` stays unset.
+      const undo = canDecode(codings) ? codings : [];
+      try {
+        const digest = await hashBody(response.body, undo);
+        return {
+          status: response.statusCode,
+          headers,
+          sha256: digest.sha256,
+          bytes: digest.bytes,
+          ...(undo.length > 0 ? { decoded: undo.join(', ') } : {}),
+        };
+      } catch (error) {
+        // A corrupt stream: free the connection instead of leaving the body half read.
+        response.body.destroy();
+        throw error;
       }
-      return {
-        status: response.statusCode,
-        headers: flattenHeaders(response.headers),
-        sha256: hash.digest('hex'),
-        bytes,
-      };
     },
     close: () => dispatcher.close(),
   };

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { followRedirects } from './follow-redirects.ts';
 import type { HttpClient } from './http-client.ts';
 
 /** What the edge served for a URL before the purge: the "before" of the runbook's step 1. */
@@ -13,9 +14,13 @@ export interface EdgeSnapshot {
 /** Identity encoding, so the body hash compares with the manifest's hash of the file. */
 export const IDENTITY = { 'accept-encoding': 'identity' } as const;
 
+/** What a browser asks for: the encodings edgepurge can decode to compare with the manifest. */
+export const COMPRESSED = { 'accept-encoding': 'gzip, br' } as const;
+
 /**
- * Fetches each URL through the edge and records what it serves. A URL that cannot be fetched
- * has no snapshot (the verifier then skips the before/after comparison for it, and says so).
+ * Fetches each URL through the edge and records what it serves, at the end of its redirects
+ * (where the verifier compares). A URL that cannot be fetched has no snapshot (the verifier
+ * then skips the before/after comparison for it).
  */
 export async function snapshotUrls(
   client: HttpClient,
@@ -28,7 +33,10 @@ export async function snapshotUrls(
     urls.map((url) =>
       limit(async () => {
         try {
-          const response = await client.probe(url, { headers: IDENTITY, signal: options.signal });
+          const { response } = await followRedirects(client, url, {
+            headers: IDENTITY,
+            signal: options.signal,
+          });
           out.set(url, {
             status: response.status,
             etag: response.headers.etag,

@@ -42,16 +42,23 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
     connectTo: parseConnectTo(config.verify.connectTo),
     connections: config.verify.concurrency,
   });
+  const origin = config.verify.origin;
+  const originClient =
+    origin === undefined ? undefined : createHttpClient({ connections: config.verify.concurrency });
   try {
     const result = await verifyRelease(client, targets, new Map(), {
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
       signal: io.signal,
       log: ioLogger(io),
+      policy: config.policy,
+      ...(originClient !== undefined && origin !== undefined
+        ? { origin: { client: originClient, baseUrl: origin } }
+        : {}),
     });
     printResult(io, values.json === true, result, () => renderVerifyText(result));
     return result.ok ? 0 : 1;
   } finally {
-    await client.close();
+    await Promise.all([client.close(), originClient?.close()]);
   }
 }
