@@ -20,10 +20,9 @@ import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
 import type { RetryPolicy } from '../purge/retry-policy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import { createHttpClient, type HttpClient } from '../verify/http-client.ts';
-import type { VerifyReport } from '../verify/report-types.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
-import { emptyVerifyReport, verifyRelease } from '../verify/verify-release.ts';
+import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
 
@@ -34,6 +33,8 @@ export interface PipelineOptions {
   readonly providers?: readonly Provider[];
   /** Where credentials are read from (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Live verification progress (the CLI draws it on stderr). */
+  readonly onVerifyProgress?: VerifyOptions['onProgress'];
   /** Retry policy and clock for the purge (tests shorten the waits; default: the real ones). */
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
@@ -107,8 +108,6 @@ export async function deploy(
 ): Promise<
   DeployResult & {
     readonly plan: PurgePlan;
-    /** The full verification report (every URL, check, diagnosis), a superset of the contract. */
-    readonly verify: VerifyReport;
     readonly dryRunCalls?: readonly RecordedCall[];
   }
 > {
@@ -240,6 +239,7 @@ export async function deploy(
     }
 
     const verify = await verifyRelease(client, targets, snapshots, {
+      onProgress: options.onVerifyProgress,
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
       signal,

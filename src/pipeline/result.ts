@@ -1,5 +1,6 @@
 import type { Hazard } from '../manifest/diff-manifests.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
+import type { VerifyReport } from '../verify/report-types.ts';
 
 /** One URL that verification found stale, and why. */
 export interface StaleUrl {
@@ -21,11 +22,8 @@ export interface DeployResult {
   readonly fixed: { readonly touched: readonly string[] };
   readonly upload: { readonly ran: boolean; readonly command?: string };
   readonly purge: PurgeSummary;
-  readonly verify: {
-    readonly ok: boolean;
-    readonly checked: number;
-    readonly stale: readonly StaleUrl[];
-  };
+  /** The full verification report: at least ok, checked and stale[{ url, reason }]. */
+  readonly verify: VerifyReport;
   readonly baseline: { readonly saved: boolean; readonly path: string };
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }

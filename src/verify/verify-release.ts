@@ -27,9 +27,18 @@ export interface VerifyOptions {
   readonly origin?: OriginTarget;
   /** The config's `policy`; empty: the lint's defaults (HTML revalidates, …). */
   readonly policy?: readonly PolicyRule[];
+  /** Called whenever a URL settles or is first seen stale: live progress for the reports. */
+  readonly onProgress?: (counts: VerifyCounts, total: number) => void;
   /** Injectable so tests do not sleep. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly now?: () => number;
+}
+
+/** URLs seen fresh, seen stale (still polling or given up), and not yet looked at. */
+export interface VerifyCounts {
+  readonly fresh: number;
+  readonly stale: number;
+  readonly pending: number;
 }
 
 // Polling: the first retry after 250 ms, doubling to at most 4 s, with ±25 % jitter so many
@@ -59,7 +68,13 @@ export async function verifyRelease(
     policy: options.policy ?? [],
     signal: options.signal,
   };
-  let settled = 0;
+  let fresh = 0;
+  let staleNow = 0;
+  const report = () =>
+    options.onProgress?.(
+      { fresh, stale: staleNow, pending: targets.length - fresh - staleNow },
+      targets.length,
+    );
 
   const urls = await Promise.all(
     targets.map((target) =>
@@ -70,11 +85,16 @@ export async function verifyRelease(
           attempts++;
           const look = await inspectTarget(ctx, target, snapshots.get(target.url));
           if (look.fresh) {
-            progress(++settled);
+            fresh++;
+            if (attempts > 1) staleNow--;
+            report();
             return urlReport(target, look, attempts, now() - started);
           }
+          if (attempts === 1) {
+            staleNow++;
+            report();
+          }
           if (look.final || now() + wait > deadline) {
-            progress(++settled);
             return urlReport(target, look, attempts);
           }
           if (attempts === 1) {
@@ -88,12 +108,6 @@ export async function verifyRelease(
       }),
     ),
   );
-
-  function progress(done: number): void {
-    if (done % 50 === 0 || done === targets.length) {
-      options.log.info(`verify: ${done}/${targets.length} URLs settled`);
-    }
-  }
 
   const stale = urls
     .filter((url) => !url.fresh)

@@ -181,4 +181,35 @@ describe('edgepurge deploy against the embedded edge', () => {
     expect(stale.code).toBe(1);
     expect(stale.stdout).toContain(`STALE http://${HOST}/assets/app.js`);
   });
+
+  it('--report writes Markdown and a self-contained HTML page; GITHUB_STEP_SUMMARY gets the summary', async () => {
+    const summary = join(work, 'step-summary.md');
+    await writeFile(summary, '# earlier step\n');
+    const run = await runCli(
+      ['deploy', '--report', 'out/report.md', '--report', 'out/report.html'],
+      {
+        cwd: work,
+        env: { GITHUB_STEP_SUMMARY: summary, CLOUDFLARE_API_TOKEN: TOKEN },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/fresh\s+http:\/\/www\.example\.test\/about\//);
+    const markdown = await readFile(join(work, 'out', 'report.md'), 'utf8');
+    expect(markdown).toContain('Verified: all 10 URLs');
+    const html = await readFile(join(work, 'out', 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    const appended = await readFile(summary, 'utf8');
+    expect(appended.startsWith('# earlier step\n')).toBe(true);
+    expect(appended).toContain('Verified: all 10 URLs');
+    for (const text of [markdown, html, appended]) expect(text).not.toContain(TOKEN);
+  });
+
+  it('--report with an unknown format exits 2 before anything is done', async () => {
+    const run = await runCli(['deploy', '--report', 'report.pdf'], { cwd: work });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--report');
+    expect(edge.stats().purges).toBe(0);
+    expect(existsSync(baselinePath())).toBe(false);
+  });
 });

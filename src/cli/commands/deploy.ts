@@ -1,10 +1,12 @@
 import { deploy } from '../../pipeline/deploy.ts';
 import { renderDeployText } from '../../report/render-text.ts';
+import { reportTargets } from '../../report/write-reports.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
+import { emitReports, urlTable, verifyProgress } from '../verify-output.ts';
 
-export const USAGE = `edgepurge deploy [--dry-run] ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge deploy [--dry-run] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
 
 /**
  * `edgepurge deploy`: scan, diff, fix, upload hook, snapshot, purge, verify; the baseline is
@@ -14,18 +16,27 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
   const { values } = parseCommandArgs(
     'deploy',
     args,
-    { ...CONFIG_FLAGS, 'dry-run': { type: 'boolean' } },
+    { ...CONFIG_FLAGS, 'dry-run': { type: 'boolean' }, report: { type: 'string', multiple: true } },
     USAGE,
     { min: 0, max: 0 },
   );
+  const reports = reportTargets(values.report, io.cwd);
   const config = await loadConfigFromFlags(values, io);
+  const progress = verifyProgress(io);
   const { dryRunCalls, plan, ...result } = await deploy(config, {
     dryRun: values['dry-run'] === true,
     log: ioLogger(io),
     signal: io.signal,
     env: io.env,
-  });
+    onVerifyProgress: progress.onProgress,
+  }).finally(progress.finish);
   const document = result.dryRun ? { ...result, plan } : result;
-  printResult(io, values.json === true, document, () => renderDeployText(result));
+  printResult(
+    io,
+    values.json === true,
+    document,
+    () => `${urlTable(io, result.verify)}${renderDeployText(result)}`,
+  );
+  if (!result.dryRun) await emitReports(io, result.verify, result, reports);
   return result.ok ? 0 : 1;
 }

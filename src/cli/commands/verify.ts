@@ -4,6 +4,7 @@ import { diffManifests } from '../../manifest/diff-manifests.ts';
 import { emptyManifest } from '../../manifest/manifest.ts';
 import { scanDir } from '../../manifest/scan-dir.ts';
 import { renderVerifyText } from '../../report/render-text.ts';
+import { reportTargets } from '../../report/write-reports.ts';
 import { parseConnectTo } from '../../verify/connect-to.ts';
 import { createHttpClient } from '../../verify/http-client.ts';
 import { verifyTargets } from '../../verify/targets.ts';
@@ -11,8 +12,9 @@ import { verifyRelease } from '../../verify/verify-release.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
+import { emitReports, urlTable, verifyProgress } from '../verify-output.ts';
 
-export const USAGE = `edgepurge verify [--manifest FILE] [--previous FILE] ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge verify [--manifest FILE] [--previous FILE] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
 
 /**
  * `edgepurge verify`: the checks alone. The release is --manifest (default: a scan of `dir`);
@@ -23,10 +25,16 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   const { values } = parseCommandArgs(
     'verify',
     args,
-    { ...CONFIG_FLAGS, manifest: { type: 'string' }, previous: { type: 'string' } },
+    {
+      ...CONFIG_FLAGS,
+      manifest: { type: 'string' },
+      previous: { type: 'string' },
+      report: { type: 'string', multiple: true },
+    },
     USAGE,
     { min: 0, max: 0 },
   );
+  const reports = reportTargets(values.report, io.cwd);
   const config = await loadConfigFromFlags(values, io);
   const manifest =
     values.manifest === undefined
@@ -45,8 +53,10 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   const origin = config.verify.origin;
   const originClient =
     origin === undefined ? undefined : createHttpClient({ connections: config.verify.concurrency });
+  const progress = verifyProgress(io);
   try {
     const result = await verifyRelease(client, targets, new Map(), {
+      onProgress: progress.onProgress,
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
       signal: io.signal,
@@ -56,9 +66,17 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
         ? { origin: { client: originClient, baseUrl: origin } }
         : {}),
     });
-    printResult(io, values.json === true, result, () => renderVerifyText(result));
+    progress.finish();
+    printResult(
+      io,
+      values.json === true,
+      result,
+      () => `${urlTable(io, result)}${renderVerifyText(result)}`,
+    );
+    await emitReports(io, result, undefined, reports);
     return result.ok ? 0 : 1;
   } finally {
+    progress.finish();
     await Promise.all([client.close(), originClient?.close()]);
   }
 }
