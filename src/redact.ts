@@ -13,8 +13,11 @@ export const SECRET_ENV_NAMES = [
 ] as const;
 
 export function registerSecret(value: string | undefined): void {
-  // Very short values would redact ordinary words; real tokens are long.
-  if (value !== undefined && value.length >= 8) secrets.add(value);
+  // Very short values would redact ordinary words; real tokens are long. The trimmed form is
+  // what a provider sends and what a hook may echo, so it is redacted too.
+  for (const form of [value, value?.trim()]) {
+    if (form !== undefined && form.length >= 8) secrets.add(form);
+  }
 }
 
 /** Registers every credential present in `env`. */

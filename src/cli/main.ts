@@ -60,12 +60,17 @@ const lazy: Record<
 > = {
   demo: {
     summary: 'the stale-304 bug and its fix, on a local edge the command starts itself',
-    usage: 'edgepurge demo [--stack embedded|system] [--keep]',
+    usage: 'edgepurge demo [--stack embedded|system] [--verbose]',
     load: async () => (await import('./commands/demo.ts')).demoCommand,
   },
 };
 
 export const VERSION = '0.1.0';
+
+/** With --json, stdout holds one document even when the run ends abnormally. */
+function writeJsonError(io: CliIO, code: string, message: string): void {
+  io.stdout.write(redact(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`));
+}
 
 function helpText(): string {
   const names = [...Object.keys(COMMANDS), ...Object.keys(lazy)];
@@ -137,11 +142,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       return error.exitCode;
     }
     if (io.signal.aborted) {
+      if (json) writeJsonError(io, 'E_INTERRUPTED', 'interrupted; the baseline was not saved');
       io.stderr.write('edgepurge: interrupted; the baseline was not saved\n');
       return 1;
     }
     const err = error as Error;
     const stack = (err?.stack ?? String(error)).split('\n').slice(0, 6).join('\n');
+    if (json) writeJsonError(io, 'E_BUG', String(err?.message ?? error));
     io.stderr.write(redact(`edgepurge: this is a bug, please report it:\n${stack}\n`));
     return 1;
   }

@@ -49,8 +49,9 @@ export async function loadConfig(options: {
 }): Promise<ResolvedConfig> {
   const { path, text } = await readConfigFile(options.configPath, options.cwd);
   const raw = parseConfigText(text, path);
-  const merged = applyOverrides(raw, options.env, options.overrides ?? {});
-  const config = validateConfig(merged, path);
+  const flags = options.overrides ?? {};
+  const merged = applyOverrides(raw, options.env, flags, options.cwd);
+  const config = validateConfig(merged, path, overrideSources(options.env, flags));
   const base = dirname(path);
   return {
     ...config,
@@ -109,19 +110,38 @@ function parseConfigText(text: string, path: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-/** Flags override env, env overrides the file (DESIGN.md, "Config"). Pure. */
+/** Keys holding paths: a path given by a flag or the environment is relative to the cwd. */
+const PATH_KEYS: ReadonlySet<string> = new Set(['dir', 'baseline', 'saveBaseline']);
+
+const FLAG_NAMES = {
+  dir: '--dir',
+  baseUrl: '--base-url',
+  baseline: '--baseline',
+  saveBaseline: '--save-baseline',
+  fix: '--fix',
+} as const;
+
+/**
+ * Flags override env, env overrides the file (DESIGN.md, "Config"). Pure. Paths from flags and
+ * the environment resolve from `cwd`, where the user stands; the file's from its own folder.
+ */
 export function applyOverrides(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   flags: ConfigOverrides,
+  cwd?: string,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
+  const place = (key: string, value: string) => {
+    out[key] = cwd !== undefined && PATH_KEYS.has(key) ? resolve(cwd, value) : value;
+  };
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') out[key] = value;
+    if (value !== undefined && value !== '') place(key, value);
   }
-  for (const key of ['dir', 'baseUrl', 'baseline', 'saveBaseline', 'fix'] as const) {
-    if (flags[key] !== undefined) out[key] = flags[key];
+  for (const key of Object.keys(FLAG_NAMES) as (keyof typeof FLAG_NAMES)[]) {
+    const value = flags[key];
+    if (value !== undefined) place(key, value);
   }
   if (flags.connectTo !== undefined || flags.timeoutSeconds !== undefined) {
     const verify = {
@@ -135,11 +155,34 @@ export function applyOverrides(
   return out;
 }
 
+/** Which config keys a flag or variable set, so an error names what the user typed. Pure. */
+export function overrideSources(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigOverrides,
+): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    if (env[name] !== undefined && env[name] !== '') sources.set(key, name);
+  }
+  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
+    if (flags[key as keyof typeof FLAG_NAMES] !== undefined) sources.set(key, flag);
+  }
+  if (flags.connectTo !== undefined && flags.connectTo.length > 0)
+    sources.set('verify.connectTo', '--connect-to');
+  if (flags.timeoutSeconds !== undefined) sources.set('verify.timeoutSeconds', '--timeout');
+  return sources;
+}
+
 /**
  * Validates raw settings against the schema and the cross-field rules. Pure. The first problem
- * is thrown as an InputError naming its key path; all of them are listed in the message.
+ * is thrown as an InputError naming its key path (or the flag or variable that set it); all of
+ * them are listed in the message.
  */
-export function validateConfig(raw: unknown, source = 'config'): Config {
+export function validateConfig(
+  raw: unknown,
+  source = 'config',
+  sources: ReadonlyMap<string, string> = new Map(),
+): Config {
   const result = configSchema.safeParse(raw);
   const problems: { at: string; message: string }[] = result.success
     ? []
@@ -153,13 +196,29 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
       });
     }
   }
-  const first = problems[0];
-  if (first === undefined && result.success) return result.data;
-  const lines = problems.map((problem) => `  ${problem.at}: ${problem.message}`).join('\n');
-  throw new InputError('E_CONFIG', `${source} is not valid:\n${lines}`, {
-    at: first?.at,
-    hint: 'see the Configuration section of the README, or point your editor at edgepurge.schema.json',
+  if (problems.length === 0 && result.success) return result.data;
+  const named = problems.map((problem) => {
+    const key = [...sources.keys()].find(
+      (k) => problem.at === k || problem.at.startsWith(`${k}[`) || problem.at.startsWith(`${k}.`),
+    );
+    const from = key === undefined ? undefined : sources.get(key);
+    return from === undefined
+      ? problem
+      : { at: from, message: `${problem.message} (${problem.at})` };
   });
+  const first = named[0];
+  const lines = named.map((problem) => `  ${problem.at}: ${problem.message}`).join('\n');
+  const fromFile = named.every(
+    (problem) => !problem.at.startsWith('-') && !/^[A-Z_]+$/.test(problem.at),
+  );
+  throw new InputError(
+    'E_CONFIG',
+    `${fromFile ? source : 'the settings'} ${fromFile ? 'is' : 'are'} not valid:\n${lines}`,
+    {
+      at: first?.at,
+      hint: 'see the Configuration section of the README, or point your editor at edgepurge.schema.json',
+    },
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue): { at: string; message: string }[] {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, JobError } from '../errors.ts';
 import { type Manifest, parseManifest, serializeManifest } from './manifest.ts';
 
 /** Reads a manifest file; `undefined` when it does not exist (a first deploy). */
@@ -34,8 +34,16 @@ export async function requireManifestFile(path: string, what = 'manifest'): Prom
  * process leaves the old baseline or the new one, never half of one.
  */
 export async function writeManifestFile(path: string, manifest: Manifest): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, serializeManifest(manifest));
-  await rename(temporary, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, serializeManifest(manifest));
+    await rename(temporary, path);
+  } catch (error) {
+    throw new JobError('E_WRITE', `cannot write ${path}: ${(error as Error).message}`, {
+      at: path,
+      hint: 'nothing was saved; the previous file, if any, is unchanged',
+      cause: error,
+    });
+  }
 }

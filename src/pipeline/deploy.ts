@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { checkWritable } from '../check-writable.ts';
 import type { ResolvedConfig } from '../config/load-config.ts';
 import { InputError, isEdgepurgeError } from '../errors.ts';
 import { touchFiles } from '../fix/touch-files.ts';
@@ -56,10 +57,11 @@ export async function prepareRelease(
   config: ResolvedConfig,
   providers: readonly Provider[],
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<Release> {
   const started = Date.now();
   const baseline = await readManifestFile(config.baseline);
-  const next = await scanDir(config.dir, { baseUrl: config.baseUrl });
+  const next = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
   const count = Object.keys(next.files).length;
   log.info(`scan: ${count} files in ${config.dir} (${Date.now() - started} ms)`);
   if (baseline === undefined)
@@ -91,7 +93,7 @@ function checkBudget(plan: PurgePlan, maxRequests: number | undefined): void {
         `the plan needs ${provider.requests} purge requests on ${provider.provider}, over purge.maxRequests (${maxRequests})`,
         {
           at: 'purge.maxRequests',
-          hint: 'raise purge.maxRequests (or --max-requests), or let prefixes/everything collapse it (purge.maxCollateral, purge.everythingAbove)',
+          hint: 'raise purge.maxRequests, or let prefixes, tags or a host purge collapse the plan (purge.maxCollateral, purge.tags, purge.everythingAbove)',
         },
       );
     }
@@ -105,19 +107,37 @@ function checkBudget(plan: PurgePlan, maxRequests: number | undefined): void {
 export async function deploy(
   config: ResolvedConfig,
   options: PipelineOptions & { readonly dryRun: boolean },
-): Promise<
-  DeployResult & {
-    readonly plan: PurgePlan;
-    readonly dryRunCalls?: readonly RecordedCall[];
+): Promise<DeployOutcome> {
+  // The baseline and the purge journal beside it must be writable before anything is changed.
+  if (!options.dryRun) await checkWritable(config.saveBaseline, 'saveBaseline');
+  if (options.providers !== undefined) return runDeploy(config, options, options.providers);
+  // A dry run or a plan sends nothing, so it needs no credentials.
+  const own = createProviders(config.providers, options.env ?? process.env, {
+    credentials: !options.dryRun,
+  });
+  try {
+    return await runDeploy(config, options, own);
+  } finally {
+    await Promise.all(own.map((provider) => provider.close?.()));
   }
-> {
+}
+
+export type DeployOutcome = DeployResult & {
+  readonly plan: PurgePlan;
+  readonly dryRunCalls?: readonly RecordedCall[];
+};
+
+async function runDeploy(
+  config: ResolvedConfig,
+  options: PipelineOptions & { readonly dryRun: boolean },
+  real: readonly Provider[],
+): Promise<DeployOutcome> {
   const { log, signal } = options;
-  const real = options.providers ?? createProviders(config.providers, options.env ?? process.env);
   const calls: RecordedCall[] = [];
   const providers = options.dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   if (providers.length === 0) log.warn('no providers configured: nothing will be purged');
 
-  const release = await prepareRelease(config, providers, log);
+  const release = await prepareRelease(config, providers, log, signal);
   const { diff, plan } = release;
   const base = {
     dryRun: options.dryRun,
@@ -204,7 +224,7 @@ export async function deploy(
     // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
     const journal = await openJournal(
       `${config.saveBaseline}.journal`,
-      releaseId(release.previous, touched.manifest),
+      releaseId(release.previous, touched.manifest, JSON.stringify(config.providers)),
     );
     const resumed = withoutApplied(plan, journal);
     if (resumed.skipped > 0) {

@@ -116,14 +116,15 @@ export function planPurges(
     });
     if (targets.length === 0) return finish([], 0);
 
-    if (
-      caps.everything &&
-      targets.length > everythingThreshold(strategy.everythingAbove, totalUrls)
-    ) {
-      return finish(
-        [{ kind: 'everything', hosts: [host], reason: 'collapsed' }],
-        known.length - changedPaths.size,
-      );
+    const canPurgeSite = caps.maxHostsPerRequest > 0 || caps.everything;
+    if (canPurgeSite && targets.length > everythingThreshold(strategy.everythingAbove, totalUrls)) {
+      // The site's host, not the provider's everything, where it can: a Cloudflare zone or a
+      // Fastly service may serve other sites too.
+      const entry: PlanEntry =
+        caps.maxHostsPerRequest > 0
+          ? { kind: 'hosts', hosts: [host], reason: 'collapsed' }
+          : { kind: 'everything', hosts: [host], reason: 'collapsed' };
+      return finish([entry], known.length - changedPaths.size);
     }
 
     const collapses: Collapse[] = [];

@@ -17,7 +17,10 @@ export type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from '.
 export function createProviders(
   configs: readonly ProviderConfig[],
   env: NodeJS.ProcessEnv,
+  options: { readonly credentials?: boolean } = {},
 ): Provider[] {
+  // Planning needs capabilities only: without `credentials`, a missing token is no error.
+  const needed = options.credentials ?? true;
   const names = new Set<string>();
   return configs.map((config, index): Provider => {
     const name = config.name ?? config.type;
@@ -37,6 +40,7 @@ export function createProviders(
           'CLOUDFLARE_API_TOKEN',
           index,
           'an API token with Zone › Cache Purge permission',
+          needed,
         );
         const provider = createCloudflareProvider(config, {
           token,
@@ -50,6 +54,7 @@ export function createProviders(
           'FASTLY_API_TOKEN',
           index,
           'an API token with the purge_select scope (purge_all for everything)',
+          needed,
         );
         return createFastlyProvider(config, { token, baseUrl: env.FASTLY_API_URL || undefined });
       }
@@ -64,8 +69,10 @@ function requireToken(
   variable: string,
   index: number,
   what: string,
+  needed = true,
 ): string {
   const token = env[variable];
+  if (!needed && (token === undefined || token.trim() === '')) return '';
   if (token === undefined || token.trim() === '') {
     throw new InputError(
       'E_TOKEN_MISSING',

@@ -61,6 +61,8 @@ export interface Provider {
   describe?(batch: PurgeBatch): readonly string[];
   /** Why this provider cannot take a prefix (`host/path`), or undefined when it can. */
   checkPrefix?(prefix: string): string | undefined;
+  /** Releases connections the provider holds open (keep-alive pools). */
+  close?(): Promise<void>;
 }
 
 /** The items a batch names, for journals and messages. */

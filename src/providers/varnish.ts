@@ -33,6 +33,20 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
       // Batches in flight; requests per node are bounded by `concurrency` from the config.
       concurrency: 4,
     },
+    describe(batch: PurgeBatch): string[] {
+      const requests = toRequests(batch, config.banHeader);
+      return endpoints.flatMap((endpoint) =>
+        requests.map((init) => {
+          const extra = Object.entries(init.headers ?? {}).map(
+            ([name, value]) => ` ${name}: ${value}`,
+          );
+          return `${init.method} ${endpoint}${init.path} Host: ${init.host}${extra.join('')}`;
+        }),
+      );
+    },
+    async close() {
+      await agent.close();
+    },
     async purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome> {
       const requests = toRequests(batch, config.banHeader);
       await Promise.all(

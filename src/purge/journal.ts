@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { JobError } from '../errors.ts';
 import { comparePaths, type Manifest } from '../manifest/manifest.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
 import { batchTargets, makeBatch, type PurgeBatch } from '../providers/provider.ts';
@@ -22,9 +23,14 @@ export interface Journal {
 
 const FORMAT = 1;
 
-/** Identifies a release transition: the same previous and next content give the same id. */
-export function releaseId(previous: Manifest, next: Manifest): string {
+/**
+ * Identifies a release transition: the same previous and next content, purged through the same
+ * providers (`context`: their configuration — a node added since must get every URL), give the
+ * same id.
+ */
+export function releaseId(previous: Manifest, next: Manifest, context = ''): string {
   const hash = createHash('sha256');
+  hash.update(`context\n${context}\n`);
   for (const [label, manifest] of [
     ['previous', previous],
     ['next', next],
@@ -59,9 +65,22 @@ export async function openJournal(path: string, release: string): Promise<Journa
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(dirname(path), { recursive: true });
-  const file = await open(path, same ? 'a' : 'w');
-  if (!same) await file.write(`${JSON.stringify({ journal: FORMAT, release })}\n`);
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    file = await open(path, same ? 'a' : 'w');
+    if (!same) await file.write(`${JSON.stringify({ journal: FORMAT, release })}\n`);
+  } catch (error) {
+    throw new JobError(
+      'E_WRITE',
+      `cannot write the purge journal ${path}: ${(error as Error).message}`,
+      {
+        at: path,
+        hint: 'nothing was purged; the journal lives beside saveBaseline, which must be writable',
+        cause: error,
+      },
+    );
+  }
   return {
     path,
     done: (provider, kind, target) => done.has(key(provider, kind, target)),

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { InputError } from '../errors.ts';
+import { checkWritable } from '../check-writable.ts';
+import { InputError, JobError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 import { renderHtml } from './render-html.ts';
@@ -25,8 +26,14 @@ const FORMATS: Readonly<Record<string, ReportFormat>> = {
  * Resolves `--report` values to files and formats, by extension. Called before any work, so a
  * wrong value exits 2 with nothing done.
  */
-export function reportTargets(values: readonly string[] | undefined, cwd: string): ReportTarget[] {
-  return (values ?? []).map((value) => {
+export async function reportTargets(
+  values: readonly string[] | undefined,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ReportTarget[]> {
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (summary !== undefined && summary !== '') await checkWritable(summary, 'GITHUB_STEP_SUMMARY');
+  const targets = (values ?? []).map((value) => {
     const format = FORMATS[extname(value).toLowerCase()];
     if (format === undefined) {
       throw new InputError('E_USAGE', `--report ${value}: unknown report format`, {
@@ -36,6 +43,8 @@ export function reportTargets(values: readonly string[] | undefined, cwd: string
     }
     return { path: resolve(cwd, value), format };
   });
+  for (const target of targets) await checkWritable(target.path, '--report');
+  return targets;
 }
 
 /**
@@ -49,17 +58,24 @@ export async function writeReports(
   env: NodeJS.ProcessEnv,
 ): Promise<string[]> {
   const written: string[] = [];
-  for (const target of targets) {
-    const body =
-      target.format === 'html' ? renderHtml(report, deploy) : renderMarkdown(report, deploy);
-    await mkdir(dirname(target.path), { recursive: true });
-    await writeFile(target.path, redact(body));
-    written.push(target.path);
-  }
-  const summary = env.GITHUB_STEP_SUMMARY;
-  if (summary !== undefined && summary !== '') {
-    await appendFile(summary, `${redact(renderMarkdown(report, deploy))}\n`);
-    written.push(summary);
+  try {
+    for (const target of targets) {
+      const body =
+        target.format === 'html' ? renderHtml(report, deploy) : renderMarkdown(report, deploy);
+      await mkdir(dirname(target.path), { recursive: true });
+      await writeFile(target.path, redact(body));
+      written.push(target.path);
+    }
+    const summary = env.GITHUB_STEP_SUMMARY;
+    if (summary !== undefined && summary !== '') {
+      await appendFile(summary, `${redact(renderMarkdown(report, deploy))}\n`);
+      written.push(summary);
+    }
+  } catch (error) {
+    throw new JobError('E_WRITE', `writing a report failed: ${(error as Error).message}`, {
+      hint: 'checked before the run, the path changed since; the deploy itself is done',
+      cause: error,
+    });
   }
   return written;
 }

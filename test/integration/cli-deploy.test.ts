@@ -212,4 +212,101 @@ describe('edgepurge deploy against the embedded edge', () => {
     expect(edge.stats().purges).toBe(0);
     expect(existsSync(baselinePath())).toBe(false);
   });
+
+  it('unwritable report or baseline paths exit 2 before anything is done', async () => {
+    await writeFile(join(work, 'a-file'), 'x');
+    for (const args of [
+      ['deploy', '--report', 'a-file/report.md'],
+      ['deploy', '--save-baseline', 'a-file/baseline.json'],
+      ['deploy', '--json', '--report', 'a-file/r.html'],
+    ]) {
+      const run = await runCli(args, { cwd: work });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain('cannot write');
+      expect(run.stderr).not.toMatch(/this is a bug/);
+      if (args.includes('--json')) expect(JSON.parse(run.stdout).error.code).toBe('E_WRITE');
+    }
+    const summary = await runCli(['verify'], {
+      cwd: work,
+      env: { GITHUB_STEP_SUMMARY: join(work, 'a-file', 's.md') },
+    });
+    expect(summary.code).toBe(2);
+    expect(summary.stderr).toContain('GITHUB_STEP_SUMMARY');
+    expect(edge.stats().purges).toBe(0);
+    expect(existsSync(baselinePath())).toBe(false);
+  });
+
+  it('paths given as flags resolve from where the user stands, not from the config folder', async () => {
+    const { mkdir, rename } = await import('node:fs/promises');
+    await mkdir(join(work, 'conf'));
+    await rename(join(work, 'edgepurge.config.json'), join(work, 'conf', 'edgepurge.config.json'));
+    const run = await runCli(
+      [
+        'deploy',
+        '--json',
+        '--config',
+        'conf/edgepurge.config.json',
+        '--dir',
+        'site',
+        '--save-baseline',
+        'state/here.json',
+      ],
+      { cwd: work },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).baseline.path).toBe(join(work, 'state', 'here.json'));
+    expect(existsSync(join(work, 'state', 'here.json'))).toBe(true);
+    const bad = await runCli(['deploy', '--timeout', '99999'], { cwd: join(work, 'conf') });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--timeout');
+  });
+
+  it('a token with a trailing newline is redacted in both forms', async () => {
+    await writeConfig({
+      hooks: {
+        upload: 'echo "tok=$(printf %s "$CLOUDFLARE_API_TOKEN" | tr -d \'\\n\')" && exit 3',
+      },
+    });
+    const run = await runCli(['deploy'], {
+      cwd: work,
+      env: { CLOUDFLARE_API_TOKEN: `${TOKEN}\n` },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('tok=[redacted]');
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
+
+  it('deploy --dry-run prints the exact requests it would send', async () => {
+    const text = await runCli(['deploy', '--dry-run'], { cwd: work });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`would send varnish: PURGE ${edge.url}/about/ Host: ${HOST}`);
+    const json = JSON.parse(
+      (await runCli(['deploy', '--dry-run', '--json'], { cwd: work })).stdout,
+    );
+    expect(json.requests).toHaveLength(10);
+    expect(edge.stats().purges).toBe(0);
+  });
+
+  it('the upload hook runs after the fix and before the purge', async () => {
+    expect((await deploy()).code).toBe(0);
+    await editSampleSiteInPlace(join(work, 'site'));
+    // The hook records the app.js mtime it sees, and what the edge serves while it runs.
+    await writeConfig({
+      hooks: {
+        upload: `stat -c %Y site/assets/app.js > hook-saw.txt && curl -s -H 'Host: ${HOST}' ${edge.url}/assets/app.js > hook-edge.txt`,
+      },
+    });
+    const run = await deploy();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.upload.ran).toBe(true);
+    const sawMtime = Number((await readFile(join(work, 'hook-saw.txt'), 'utf8')).trim());
+    const baseline = JSON.parse(await readFile(baselinePath(), 'utf8'));
+    // The hook saw the touched mtime (the fix ran first) ...
+    expect(sawMtime * 1000).toBe(baseline.files['assets/app.js'].mtimeMs);
+    // ... and the purge came after it: the edge still served release 1 while the hook ran.
+    const served = await readFile(join(work, 'hook-edge.txt'), 'utf8');
+    const now = await readFile(join(work, 'site', 'assets', 'app.js'), 'utf8');
+    expect(served).toContain('release 1');
+    expect(now).toContain('release 2');
+  });
 });

@@ -127,4 +127,34 @@ describe('edgepurge purge', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cloudfront');
   });
+
+  it('--prefix without a leading slash or a host name is refused, not sent to a host called "assets"', async () => {
+    const run = await purge(['--prefix', 'assets/']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('/assets/');
+    expect(edge.stats().purges).toBe(0);
+  });
+
+  it('plan and dry runs need no credentials; a real deploy does', async () => {
+    await writeFile(
+      join(work, 'cf.json'),
+      JSON.stringify({
+        dir: 'site',
+        baseUrl: `http://${HOST}`,
+        providers: [{ type: 'cloudflare', zoneId: '0123456789abcdef0123456789abcdef' }],
+      }),
+    );
+    const plan = await runCli(['plan', '--json', '--config', 'cf.json'], { cwd: work });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).providers[0]).toMatchObject({
+      provider: 'cloudflare',
+      requests: 1,
+    });
+    const dry = await runCli(['deploy', '--dry-run', '--config', 'cf.json'], { cwd: work });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('would send cloudflare: POST');
+    const real = await runCli(['deploy', '--config', 'cf.json'], { cwd: work });
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain('CLOUDFLARE_API_TOKEN');
+  });
 });

@@ -230,9 +230,9 @@ describe('planPurges strategies', () => {
   });
 
   it.each([
-    { everythingAbove: 50, changed: 51, expected: 'everything' },
+    { everythingAbove: 50, changed: 51, expected: 'hosts' },
     { everythingAbove: 50, changed: 50, expected: 'urls' },
-    { everythingAbove: '50%', changed: 51, expected: 'everything' },
+    { everythingAbove: '50%', changed: 51, expected: 'hosts' },
     { everythingAbove: '50%', changed: 50, expected: 'urls' },
   ])(
     'everythingAbove $everythingAbove with $changed of 100 changed → $expected',
@@ -251,6 +251,23 @@ describe('planPurges strategies', () => {
     },
   );
 
+  it('purges everything only where the provider cannot purge the site by host', () => {
+    const known = files('', 10);
+    const strategy = { maxCollateral: 0, everythingAbove: 1, tags: [] };
+    const plan = planPurges(
+      diff({ changed: known }),
+      [cdn({ maxHostsPerRequest: 0, maxPrefixesPerRequest: 0 })],
+      {
+        ...base,
+        known,
+        strategy,
+      },
+    );
+    expect(plan.providers[0]?.entries).toEqual([
+      { kind: 'everything', hosts: ['www.example.com'], reason: 'collapsed' },
+    ]);
+  });
+
   it('never purges everything for an empty change, nor on a provider that cannot', () => {
     const known = files('', 10);
     const strategy = { maxCollateral: 0, everythingAbove: 1, tags: [] };
@@ -259,7 +276,7 @@ describe('planPurges strategies', () => {
     ).toEqual([]);
     const unable = planPurges(
       diff({ changed: known }),
-      [cdn({ everything: false, maxPrefixesPerRequest: 0 })],
+      [cdn({ everything: false, maxHostsPerRequest: 0, maxPrefixesPerRequest: 0 })],
       { ...base, known, strategy },
     );
     expect(unable.providers[0]?.entries.map((e) => e.kind)).toEqual(['urls']);

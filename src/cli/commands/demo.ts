@@ -1,7 +1,7 @@
 import { startEdge } from '../../demo/edge-proxy.ts';
 import { startOrigin } from '../../demo/origin-server.ts';
 import { type DemoStack, runDemo } from '../../demo/run-demo.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, JobError } from '../../errors.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIO, ioLogger } from '../io.ts';
 
@@ -54,7 +54,17 @@ async function startSystem(root: string): Promise<DemoStack> {
       hint: 'apt-get install nginx-light varnish varnish-modules, or run the embedded stack (the default)',
     });
   }
-  const stack = await startSystemStack({ root });
+  const stack = await startSystemStack({ root }).catch((error: unknown) => {
+    throw new JobError(
+      'E_STACK',
+      `could not start nginx and Varnish: ${(error as Error).message}`,
+      {
+        at: '--stack',
+        hint: 'run the embedded stack instead (the default), or check the nginx/Varnish installation',
+        cause: error,
+      },
+    );
+  });
   return {
     description: `Started nginx at ${stack.originUrl} behind Varnish at ${stack.edgeUrl} (examples/varnish/edgepurge.vcl).`,
     edgeUrl: stack.edgeUrl,

@@ -20,7 +20,7 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
     USAGE,
     { min: 0, max: 0 },
   );
-  const reports = reportTargets(values.report, io.cwd);
+  const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
   const progress = verifyProgress(io);
   const { dryRunCalls, plan, ...result } = await deploy(config, {
@@ -30,13 +30,16 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
     env: io.env,
     onVerifyProgress: progress.onProgress,
   }).finally(progress.finish);
-  const document = result.dryRun ? { ...result, plan } : result;
-  printResult(
-    io,
-    values.json === true,
-    document,
-    () => `${urlTable(io, result.verify)}${renderDeployText(result)}`,
+  // A dry run shows the exact requests the plan would send, as each provider describes them.
+  const requests = (dryRunCalls ?? []).flatMap((call) =>
+    call.requests.map((line) => `${call.provider}: ${line}`),
   );
+  const document = result.dryRun ? { ...result, plan, requests } : result;
   if (!result.dryRun) await emitReports(io, result.verify, result, reports);
+  printResult(io, values.json === true, document, () =>
+    result.dryRun
+      ? `${requests.map((line) => `would send ${line}\n`).join('')}${renderDeployText(result)}`
+      : `${urlTable(io, result.verify)}${renderDeployText(result)}`,
+  );
   return result.ok ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { checkWritable } from '../../check-writable.ts';
 import { InputError } from '../../errors.ts';
 import { writeManifestFile } from '../../manifest/baseline-file.ts';
 import { serializeManifest } from '../../manifest/manifest.ts';
@@ -24,6 +25,7 @@ export async function manifestCommand(args: readonly string[], io: CliIO): Promi
       hint: 'e.g. --base-url https://www.example.com',
     });
   }
+  if (values.out !== undefined) await checkWritable(resolve(io.cwd, values.out), '--out');
   const log = ioLogger(io);
   const started = Date.now();
   let last = 0;

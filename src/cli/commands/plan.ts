@@ -11,10 +11,10 @@ export const USAGE = `edgepurge plan ${CONFIG_USAGE}`;
 export async function planCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs('plan', args, CONFIG_FLAGS, USAGE, { min: 0, max: 0 });
   const config = await loadConfigFromFlags(values, io);
-  const release = await prepareRelease(
-    config,
-    createProviders(config.providers, io.env),
-    ioLogger(io),
+  // A plan sends nothing: it needs the providers' capabilities, not their credentials.
+  const providers = createProviders(config.providers, io.env, { credentials: false });
+  const release = await prepareRelease(config, providers, ioLogger(io), io.signal).finally(() =>
+    Promise.all(providers.map((provider) => provider.close?.())),
   );
   const document = {
     ...release.plan,

@@ -67,7 +67,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
     adhoc !== undefined ? [adhoc] : selectProviders(config?.providers ?? [], values.provider);
   const dryRun = values['dry-run'] === true;
   const calls: RecordedCall[] = [];
-  const real = createProviders(configs, io.env);
+  const real = createProviders(configs, io.env, { credentials: !dryRun });
   const providers = dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   const { plan, problems } = planManualPurge(
     { urls, prefixes, tags, hosts, everything },
@@ -85,7 +85,10 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
     return 1;
   }
 
-  const summary = await executePlan(plan, providers, { signal: io.signal, log: ioLogger(io) });
+  const summary = await executePlan(plan, providers, {
+    signal: io.signal,
+    log: ioLogger(io),
+  }).finally(() => Promise.all(real.map((provider) => provider.close?.())));
   const ok = summary.failed.length === 0;
   const requests = calls.flatMap((call) =>
     call.requests.map((line) => `${call.provider}: ${line}`),
@@ -265,18 +268,27 @@ function absolute(value: string, baseUrl: string | undefined): string {
   }
 }
 
-/** `/assets/` → `www.example.com/assets/`; `host/path` and `https://host/path` are accepted. */
+/**
+ * `/assets/` → `www.example.com/assets/` (a path on baseUrl's host); `host/path` and
+ * `https://host/path` name the host. A bare `assets/` is refused: it would read as a host.
+ */
 function hostPrefix(value: string, baseUrl: string | undefined): string {
   const stripped = value.replace(/^https?:\/\//, '');
-  const prefix =
-    stripped.startsWith('/') && baseUrl !== undefined
-      ? `${new URL(baseUrl).host}${stripped}`
-      : stripped;
-  if (!/^[^/\s?#]+\/[^\s?#]*$/.test(prefix)) {
-    throw new InputError('E_USAGE', `--prefix "${value}" is not a path prefix`, {
+  const refuse = (why: string): never => {
+    throw new InputError('E_USAGE', `--prefix "${value}" ${why}`, {
       at: '--prefix',
-      hint: "give /path/ (on baseUrl's host) or host/path/, without a query",
+      hint: "give /path/ (on baseUrl's host) or host.name/path/, without a query",
     });
+  };
+  if (stripped.startsWith('/')) {
+    if (baseUrl === undefined) refuse('is a path, and there is no baseUrl to find its host');
+    return `${new URL(baseUrl as string).host}${stripped}`;
   }
-  return prefix;
+  const host = stripped.split('/')[0] ?? '';
+  const explicit =
+    value !== stripped || host.includes('.') || host.includes(':') || host === 'localhost';
+  if (!explicit)
+    refuse(`starts with "${host}", which is not a host name; for a path write /${stripped}`);
+  if (!/^[^/\s?#]+\/[^\s?#]*$/.test(stripped)) refuse('is not a path prefix');
+  return stripped;
 }

@@ -34,7 +34,7 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
     USAGE,
     { min: 0, max: 0 },
   );
-  const reports = reportTargets(values.report, io.cwd);
+  const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
   const manifest =
     values.manifest === undefined
@@ -67,13 +67,13 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
         : {}),
     });
     progress.finish();
+    await emitReports(io, result, undefined, reports);
     printResult(
       io,
       values.json === true,
       result,
       () => `${urlTable(io, result)}${renderVerifyText(result)}`,
     );
-    await emitReports(io, result, undefined, reports);
     return result.ok ? 0 : 1;
   } finally {
     progress.finish();
