@@ -11,6 +11,7 @@ interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   scan: () => import('./bench/scan.ts'),
   purge: () => import('./bench/purge.ts'),
+  verify: () => import('./bench/verify.ts'),
 };
 
 const asked = process.argv.slice(2);
