@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Check, UrlReport, VerifyReport } from '../verify/report-types.ts';
+import { escapeHtml } from './escape-html.ts';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page-assets.ts';
 import {
   cacheHeaders,
@@ -14,15 +15,7 @@ import {
 } from './summarize-report.ts';
 import { renderTimeToFreshSvg } from './time-to-fresh-chart.ts';
 
-/** `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 /**
  * The report as one self-contained HTML page (`--report FILE.html`): verdict, summary, stale

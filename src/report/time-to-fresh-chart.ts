@@ -1,4 +1,5 @@
 import type { VerifyReport } from '../verify/report-types.ts';
+import { escapeHtml } from './escape-html.ts';
 import { formatDuration, percentile } from './summarize-report.ts';
 
 const WIDTH = 960;
@@ -7,15 +8,6 @@ const LEFT = 70;
 const RIGHT = 20;
 const TOP = 30;
 const BOTTOM = 46;
-
-function escapeXml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** A round step for about `count` ticks up to `max`: 1, 2 or 5 times a power of ten. */
 function niceStep(max: number, count: number): number {
@@ -71,7 +63,7 @@ export function renderTimeToFreshSvg(report: VerifyReport): string {
   for (let tick = 0; tick <= top + step / 2; tick += step) {
     out.push(
       `<line class="grid" x1="${LEFT}" x2="${LEFT + plotW}" y1="${r(y(tick))}" y2="${r(y(tick))}"/>`,
-      `<text x="${LEFT - 8}" y="${r(y(tick) + 4)}" text-anchor="end">${escapeXml(tickLabel(tick, step))}</text>`,
+      `<text x="${LEFT - 8}" y="${r(y(tick) + 4)}" text-anchor="end">${escapeHtml(tickLabel(tick, step))}</text>`,
     );
   }
   out.push(
@@ -84,7 +76,7 @@ export function renderTimeToFreshSvg(report: VerifyReport): string {
       ? `${timed.length} URLs by time to fresh, then ${stale.length} never fresh (red)`
       : `${timed.length} URLs, sorted by time to fresh`;
   out.push(
-    `<text class="title" x="${LEFT + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${escapeXml(xTitle)}</text>`,
+    `<text class="title" x="${LEFT + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${escapeHtml(xTitle)}</text>`,
   );
 
   // One bar per URL; a 1-unit gap while bars are wide enough to show it.
@@ -93,7 +85,7 @@ export function renderTimeToFreshSvg(report: VerifyReport): string {
   const bar = (i: number, ms: number, cls: string, title: string): string => {
     const top_ = y(ms);
     const height = Math.max(1, TOP + plotH - top_);
-    return `<rect class="${cls}" x="${r(LEFT + i * slot + gap / 2)}" y="${r(TOP + plotH - height)}" width="${r(Math.max(0.4, slot - gap))}" height="${r(height)}"><title>${escapeXml(title)}</title></rect>`;
+    return `<rect class="${cls}" x="${r(LEFT + i * slot + gap / 2)}" y="${r(TOP + plotH - height)}" width="${r(Math.max(0.4, slot - gap))}" height="${r(height)}"><title>${escapeHtml(title)}</title></rect>`;
   };
   timed.forEach((item, i) => {
     out.push(bar(i, item.ms, 'mark', `${item.url} — fresh after ${formatDuration(item.ms)}`));
@@ -110,7 +102,7 @@ export function renderTimeToFreshSvg(report: VerifyReport): string {
   });
   if (stale.length > 0)
     out.push(
-      `<text class="stale-label" x="${LEFT + plotW}" y="${TOP - 10}" text-anchor="end">${escapeXml(`▲ ${stale.length} never fresh, still stale after ${formatDuration(report.durationMs)}`)}</text>`,
+      `<text class="stale-label" x="${LEFT + plotW}" y="${TOP - 10}" text-anchor="end">${escapeHtml(`▲ ${stale.length} never fresh, still stale after ${formatDuration(report.durationMs)}`)}</text>`,
     );
 
   // Median and p95 of the URLs that became fresh.
@@ -128,7 +120,7 @@ export function renderTimeToFreshSvg(report: VerifyReport): string {
     lastLabelY = labelY;
     out.push(
       `<line class="pct" x1="${LEFT}" x2="${LEFT + plotW}" y1="${r(ly)}" y2="${r(ly)}"/>`,
-      `<text class="pct-label" x="${LEFT + 8}" y="${r(labelY)}">${escapeXml(`${name} ${formatDuration(ms)}`)}</text>`,
+      `<text class="pct-label" x="${LEFT + 8}" y="${r(labelY)}">${escapeHtml(`${name} ${formatDuration(ms)}`)}</text>`,
     );
   }
   out.push('</svg>');

@@ -1,3 +1,4 @@
+import { emptySummary } from '../../src/purge/execute-plan.ts';
 import type { DeployContext } from '../../src/report/summarize-report.ts';
 import type {
   Check,
@@ -107,18 +108,7 @@ export function deployContext(over: Partial<DeployContext> = {}): DeployContext 
       hazards: [{ path: 'assets/app.js', kind: 'validator-unchanged' }],
     },
     fixed: { touched: ['assets/app.js'] },
-    purge: {
-      requests: 3,
-      urls: 5,
-      prefixes: 0,
-      tags: 0,
-      failed: [],
-      retries: 0,
-      rateLimited: 0,
-      splits: 0,
-      skipped: 0,
-      pacedMs: 0,
-    },
+    purge: { ...emptySummary(), requests: 3, urls: 5 },
     baseline: { saved: true, path: '/site/.edgepurge/baseline.json' },
     ...over,
   };
