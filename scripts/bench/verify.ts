@@ -407,7 +407,7 @@ async function memoryGrowth(
   const largeFile = await file('large', large.targets);
   const sampleFile = await file('sample', small.targets.slice(0, count));
   const allFile = await file('all', small.targets);
-  // The large set first: once Varnish's 64 MB store (system-stack.ts) holds thousands of small
+  // The large set first: once Varnish's 64 MB store (start-varnish.ts) holds thousands of small
   // objects, a 4 MiB miss cannot free room within nuke_limit (50 objects) and the fetch fails.
   const largePeak = await peakRss(port, largeFile, count);
   // Separate children that collect garbage every 50 ms and note what survives: what is held.
