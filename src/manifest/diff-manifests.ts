@@ -58,8 +58,3 @@ export function diffManifests(previous: Manifest, next: Manifest): ManifestDiff 
 function seconds(mtimeMs: number): number {
   return Math.floor(mtimeMs / 1000);
 }
-
-/** True when the diff asks for nothing: no file added, changed or removed. */
-export function isEmptyDiff(diff: ManifestDiff): boolean {
-  return diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0;
-}

@@ -2,12 +2,6 @@ import type { Hazard } from '../manifest/diff-manifests.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 
-/** One URL that verification found stale, and why. */
-export interface StaleUrl {
-  readonly url: string;
-  readonly reason: string;
-}
-
 /** What `deploy --json` prints: the whole run, as data. */
 export interface DeployResult {
   readonly ok: boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffManifests, isEmptyDiff } from '../../src/manifest/diff-manifests.ts';
+import { diffManifests } from '../../src/manifest/diff-manifests.ts';
 import { type FileEntry, type Manifest, parseManifest } from '../../src/manifest/manifest.ts';
 
 const sha = (c: string) => c.repeat(64);
@@ -114,10 +114,5 @@ describe('diffManifests', () => {
     );
     expect(diffManifests(previous, next).added).toEqual(['constructor', 'toString']);
     expect(diffManifests(next, previous).removed).toEqual(['constructor', 'toString']);
-  });
-
-  it('isEmptyDiff is true only when nothing was added, changed or removed', () => {
-    expect(isEmptyDiff(diffManifests(manifest({ a: file() }), manifest({ a: file() })))).toBe(true);
-    expect(isEmptyDiff(diffManifests(manifest({}), manifest({ a: file() })))).toBe(false);
   });
 });
