@@ -1,16 +1,9 @@
-/**
- * The Cloudflare provider end to end: `edgepurge deploy` purges through the official SDK into the
- * loopback Cloudflare API, which plays the CDN's control plane by forwarding each purged file URL
- * into real Varnish as `PURGE <path>` with the public Host (prefixes as BAN), in front of real
- * nginx serving the publish directory. The cp -p release (same size and mtime, so the same
- * mtime-size ETag) is fixed, purged through "Cloudflare", and proven at the edge.
- */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import {
   type FakeCloudflare,
   type PurgeBody,
@@ -120,12 +113,7 @@ describeE2E('Cloudflare provider purging into real Varnish in front of nginx', (
   });
 
   it('release 2 copied with cp -p: deploy touches, purges through Cloudflare into Varnish, proves it', async () => {
-    const app = path.join(site, 'assets', 'app.js');
-    const { mtime } = await stat(app);
-    const build = path.join(work, 'build-app.js');
-    await writeFile(build, RELEASE_2);
-    await utimes(build, mtime, mtime);
-    execFileSync('cp', ['-p', build, app]);
+    await copyPreservingMtime(path.join(site, 'assets', 'app.js'), RELEASE_2, work);
     // The bug is live: Varnish serves release 1 and 304s the old ETag.
     expect((await edge('/assets/app.js')).body).toBe(RELEASE_1);
     expect((await edge('/assets/app.js', { 'if-none-match': releaseOneEtag })).status).toBe(304);

@@ -1,14 +1,9 @@
-/**
- * The CLI as a user runs it, against real nginx (mtime-size ETags) behind real Varnish running
- * examples/varnish/edgepurge.vcl: the stale-304 reproduced, then `edgepurge deploy` fixing,
- * purging and proving it; a no-change deploy; an unreachable node; bad config.
- */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import { runCli } from '../support/run-cli.ts';
 import { describeE2E, httpRequest, type Stack, startStack } from '../support/stack.ts';
 
@@ -85,11 +80,7 @@ describeE2E('edgepurge deploy on nginx + Varnish', () => {
 
   it('the bug: release 2 copied with cp -p keeps size and mtime; the edge serves old bytes and 304s the old ETag', async () => {
     const app = path.join(site, 'assets', 'app.js');
-    const { mtime } = await stat(app);
-    const build = path.join(work, 'build-app.js');
-    await writeFile(build, RELEASE_2);
-    await utimes(build, mtime, mtime);
-    execFileSync('cp', ['-p', build, app]);
+    const mtime = await copyPreservingMtime(app, RELEASE_2, work);
     expect(Math.floor((await stat(app)).mtimeMs / 1000)).toBe(Math.floor(mtime.getTime() / 1000));
 
     const plain = await edge('/assets/app.js');
