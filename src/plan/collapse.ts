@@ -47,26 +47,25 @@ export function prefixCollapses(
   const base = options.urls.basePath.endsWith('/')
     ? options.urls.basePath
     : `${options.urls.basePath}/`;
+  const under = indexByFolder(targets, base);
   const chosen: Collapse[] = [];
-  const chosenDirs: string[] = [];
+  const chosenDirs = new Set<string>();
   const taken = new Set<string>();
   // Shallow directories first: one prefix for `assets/` beats one each for its children.
   const dirs = [...filesUnder.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
   for (const dir of dirs) {
     // The root is never a prefix: the host may serve more than this directory (an app, an
     // API), and purging all of it is `everythingAbove`'s decision.
-    if (dir === '' || chosenDirs.some((parent) => dir.startsWith(parent))) continue;
+    if (dir === '' || ancestors(dir).some((parent) => chosenDirs.has(parent))) continue;
     const collateral = (filesUnder.get(dir) ?? 0) - (changedUnder.get(dir) ?? 0);
     if (collateral > options.maxCollateral || (changedUnder.get(dir) ?? 0) === 0) continue;
     const urlPrefix = `${base}${dir.split('/').map(encodeSegment).join('/')}`;
-    const covers = targets.filter(
-      (t) => !taken.has(t.url) && new URL(t.url).pathname.startsWith(urlPrefix),
-    );
+    const covers = (under.get(urlPrefix) ?? []).filter((t) => !taken.has(t.url));
     if (covers.length < 2) continue;
     const prefix = `${options.host}${urlPrefix}`;
     if (!options.accepts(prefix)) continue;
     for (const target of covers) taken.add(target.url);
-    chosenDirs.push(dir);
+    chosenDirs.add(dir);
     chosen.push({ kind: 'prefixes', target: prefix, covers: covers.map((t) => t.url), collateral });
   }
   return chosen;
@@ -117,6 +116,26 @@ export function everythingThreshold(
   if (everythingAbove === undefined) return Number.POSITIVE_INFINITY;
   if (typeof everythingAbove === 'number') return everythingAbove;
   return (Number.parseFloat(everythingAbove) / 100) * total;
+}
+
+/**
+ * Each target under every folder prefix of its URL path below `base` (`/a/b/x.js` under `/a/`
+ * and `/a/b/`), built once: planning stays linear in the files. Looking the URLs up per folder
+ * made a first deploy of 32,000 files take 35 s to plan.
+ */
+function indexByFolder(targets: readonly UrlTarget[], base: string): Map<string, UrlTarget[]> {
+  const under = new Map<string, UrlTarget[]>();
+  for (const target of targets) {
+    const path = new URL(target.url).pathname;
+    if (!path.startsWith(base)) continue;
+    for (let i = path.indexOf('/', base.length); i !== -1; i = path.indexOf('/', i + 1)) {
+      const prefix = path.slice(0, i + 1);
+      const list = under.get(prefix);
+      if (list === undefined) under.set(prefix, [target]);
+      else list.push(target);
+    }
+  }
+  return under;
 }
 
 /** `a/b/c.txt` → `['', 'a/', 'a/b/']`: the directories a prefix purge could name. */

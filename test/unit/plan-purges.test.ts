@@ -190,6 +190,21 @@ describe('planPurges strategies', () => {
     expect(prefixes).toEqual(['www.example.com/a/']);
   });
 
+  it('plans a first deploy of 60,000 files in nested folders in linear time (no per-folder URL scan)', () => {
+    // Regression: every folder re-parsed every URL, so 32,000 files took 35 s and 60,000 would
+    // outlast the test's timeout. Each folder below holds one unchanged file, so no prefix is
+    // exact and every folder is examined.
+    const added = Array.from({ length: 60_000 }, (_, i) => `d${i % 300}/s${i % 7}/f${i}.html`);
+    const known = [...added, ...Array.from({ length: 300 }, (_, i) => `d${i}/keep.txt`)];
+    const plan = planPurges(diff({ added }), [cdn()], { ...base, known });
+    const entries = plan.providers[0]?.entries ?? [];
+    expect(entries.every((e) => e.kind === 'prefixes' || e.kind === 'urls')).toBe(true);
+    // The folders d*/s*/ are exact (all their files changed): one prefix each, 2,100 of them.
+    const prefixes = entries.flatMap((e) => (e.kind === 'prefixes' ? e.prefixes : []));
+    expect(prefixes).toHaveLength(2_100);
+    expect(plan.urls).toBe(60_000);
+  });
+
   it('keeps URLs when the provider refuses the prefix, or has no prefix purge', () => {
     const changed = files('assets/', 40);
     const refusing = planPurges(diff({ changed }), [cdn({}, () => 'too deep')], {
