@@ -1,25 +1,58 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, JobError } from '../errors.ts';
 import { type Manifest, parseManifest, serializeManifest } from './manifest.ts';
 
-/** Reads a manifest file; `undefined` when it does not exist (a first deploy). */
-export async function readManifestFile(path: string): Promise<Manifest | undefined> {
-  let text: string;
+/**
+ * The largest manifest file read: a little under V8's longest string (~512 MiB), which a
+ * 1,000,000-file manifest (~150 MB) stays far below. Past it the read is refused, not crashed.
+ */
+export const MAX_MANIFEST_BYTES = 480 * 1024 * 1024;
+
+/**
+ * Reads a manifest file; `undefined` when it does not exist (a first deploy). Only a regular
+ * file is read: a FIFO would block forever and a device never ends (opened non-blocking, then
+ * checked). `at` names the key or flag the path came from in errors.
+ */
+export async function readManifestFile(
+  path: string,
+  at: string = path,
+): Promise<Manifest | undefined> {
+  const refuse = (why: string, hint?: string): never => {
+    throw new InputError('E_MANIFEST', `cannot read ${path}: ${why}`, { at, hint });
+  };
+  let text = '';
   try {
-    text = await readFile(path, 'utf8');
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) refuse('not a regular file', `${at} must name a manifest file`);
+      if (info.size > MAX_MANIFEST_BYTES) {
+        refuse(
+          `${info.size} bytes, over the ${MAX_MANIFEST_BYTES} bytes a manifest may hold`,
+          `${at} must name a manifest written by edgepurge`,
+        );
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError('E_MANIFEST', `cannot read ${path}: ${(error as Error).message}`, {
-      at: path,
-    });
+    refuse((error as Error).message);
   }
   return parseManifest(text, path);
 }
 
 /** Reads a manifest that must exist. */
-export async function requireManifestFile(path: string, what = 'manifest'): Promise<Manifest> {
-  const manifest = await readManifestFile(path);
+export async function requireManifestFile(
+  path: string,
+  what = 'manifest',
+  at: string = path,
+): Promise<Manifest> {
+  const manifest = await readManifestFile(path, at);
   if (manifest === undefined) {
     throw new InputError('E_MANIFEST', `${what} ${path} does not exist`, {
       at: path,
