@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, lstat, mkdtemp, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 
 /**
@@ -17,17 +17,30 @@ export async function checkWritable(path: string, at: string): Promise<void> {
   };
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) refuse('it is a directory');
+  if (existing === undefined && (await isDanglingLink(path))) refuse('it is a dangling symlink');
   let folder = dirname(path);
   for (;;) {
     const info = await stat(folder).catch((error: NodeJS.ErrnoException) => error);
     if (!(info instanceof Error)) {
       if (!info.isDirectory()) refuse(`${folder} is not a directory`);
       await access(folder, constants.W_OK).catch(() => refuse(`${folder} is not writable`));
+      // Root passes access() everywhere, /proc included: only creating something proves it.
+      const probe = await mkdtemp(join(folder, '.edgepurge-check-')).catch(() =>
+        refuse(`nothing can be created in ${folder}`),
+      );
+      await rmdir(probe);
       return;
     }
     if (info.code === 'ENOTDIR') refuse(`a part of ${folder} is not a directory`);
+    // A folder that is a link to nowhere: mkdir would fail on it after the deploy's work.
+    if (await isDanglingLink(folder)) refuse(`${folder} is a dangling symlink`);
     const parent = dirname(folder);
     if (parent === folder) refuse('no folder of it exists');
     folder = parent;
   }
+}
+
+async function isDanglingLink(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  return info?.isSymbolicLink() === true;
 }

@@ -236,6 +236,20 @@ describe('edgepurge deploy against the embedded edge', () => {
     expect(existsSync(baselinePath())).toBe(false);
   });
 
+  it('a state folder that is a dangling symlink, or /proc, exits 2 before the upload hook runs', async () => {
+    const { symlink } = await import('node:fs/promises');
+    await symlink(join(work, 'nowhere'), join(work, 'dangling'));
+    await writeConfig({ hooks: { upload: 'touch uploaded' } });
+    for (const target of ['dangling/baseline.json', '/proc/nope/baseline.json']) {
+      const run = await runCli(['deploy', '--save-baseline', target], { cwd: work });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain('cannot write');
+      expect(run.stderr).toContain('saveBaseline');
+    }
+    expect(existsSync(join(work, 'uploaded'))).toBe(false);
+    expect(edge.stats().purges).toBe(0);
+  });
+
   it('paths given as flags resolve from where the user stands, not from the config folder', async () => {
     const { mkdir, rename } = await import('node:fs/promises');
     await mkdir(join(work, 'conf'));
