@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { GITHUB_BASELINE } from '../pipeline/baseline-store.ts';
 import { type Config, configSchema } from './schema.ts';
 
 export const CONFIG_FILE_NAMES = [
@@ -18,14 +19,31 @@ export interface ConfigOverrides {
   readonly baseline?: string;
   readonly saveBaseline?: string;
   readonly fix?: string;
+  readonly environment?: string;
   readonly connectTo?: readonly string[];
   readonly timeoutSeconds?: number;
 }
 
-/** A validated config whose paths are absolute. */
+/** What the user calls each override in errors: a CLI flag by default, an Action input there. */
+export type OverrideLabels = Readonly<Record<keyof ConfigOverrides, string>>;
+
+export const FLAG_LABELS: OverrideLabels = {
+  dir: '--dir',
+  baseUrl: '--base-url',
+  baseline: '--baseline',
+  saveBaseline: '--save-baseline',
+  fix: '--fix',
+  environment: '--environment',
+  connectTo: '--connect-to',
+  timeoutSeconds: '--timeout',
+};
+
+/** A validated config whose paths are absolute (a `github:` baseline stays as written). */
 export type ResolvedConfig = Config & {
   readonly configPath: string;
   readonly saveBaseline: string;
+  /** The purge journal that lets an interrupted deploy resume: beside a file baseline, else in `.edgepurge/`. */
+  readonly journalPath: string;
 };
 
 /** The environment variables that override config keys (flags override them in turn). */
@@ -35,6 +53,7 @@ export const ENV_KEYS = {
   EDGEPURGE_BASELINE: 'baseline',
   EDGEPURGE_SAVE_BASELINE: 'saveBaseline',
   EDGEPURGE_FIX: 'fix',
+  EDGEPURGE_ENVIRONMENT: 'environment',
 } as const;
 
 /**
@@ -46,19 +65,38 @@ export async function loadConfig(options: {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly overrides?: ConfigOverrides;
+  /** How errors name an override (default: the CLI's flags). */
+  readonly labels?: OverrideLabels;
 }): Promise<ResolvedConfig> {
   const { path, text } = await readConfigFile(options.configPath, options.cwd);
   const raw = parseConfigText(text, path);
   const flags = options.overrides ?? {};
   const merged = applyOverrides(raw, options.env, flags, options.cwd);
-  const config = validateConfig(merged, path, overrideSources(options.env, flags));
-  const base = dirname(path);
+  const config = validateConfig(merged, path, overrideSources(options.env, flags, options.labels));
+  return resolvePaths(config, path);
+}
+
+/** Makes the config's paths absolute from its file's folder; `github:` specs stay. Pure. */
+export function resolvePaths(config: Config, configPath: string): ResolvedConfig {
+  const base = dirname(configPath);
+  const place = (value: string) => (GITHUB_BASELINE.test(value) ? value : resolve(base, value));
+  const saveBaseline = place(config.saveBaseline ?? config.baseline);
+  const dir = resolve(base, config.dir);
+  if (dirname(dir) === dir) {
+    throw new InputError('E_CONFIG', `dir resolves to ${dir}, the root of the file system`, {
+      at: 'dir',
+      hint: 'point dir at the publish directory (e.g. "public"), relative to the config file',
+    });
+  }
   return {
     ...config,
-    configPath: path,
-    dir: resolve(base, config.dir),
-    baseline: resolve(base, config.baseline),
-    saveBaseline: resolve(base, config.saveBaseline ?? config.baseline),
+    configPath,
+    dir,
+    baseline: place(config.baseline),
+    saveBaseline,
+    journalPath: GITHUB_BASELINE.test(saveBaseline)
+      ? resolve(base, '.edgepurge', `${config.environment}.journal`)
+      : `${saveBaseline}.journal`,
   };
 }
 
@@ -113,13 +151,8 @@ function parseConfigText(text: string, path: string): Record<string, unknown> {
 /** Keys holding paths: a path given by a flag or the environment is relative to the cwd. */
 const PATH_KEYS: ReadonlySet<string> = new Set(['dir', 'baseline', 'saveBaseline']);
 
-const FLAG_NAMES = {
-  dir: '--dir',
-  baseUrl: '--base-url',
-  baseline: '--baseline',
-  saveBaseline: '--save-baseline',
-  fix: '--fix',
-} as const;
+/** The overrides that set a top-level key of the same name. */
+const TOP_LEVEL = ['dir', 'baseUrl', 'baseline', 'saveBaseline', 'fix', 'environment'] as const;
 
 /**
  * Flags override env, env overrides the file (DESIGN.md, "Config"). Pure. Paths from flags and
@@ -133,13 +166,14 @@ export function applyOverrides(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   const place = (key: string, value: string) => {
-    out[key] = cwd !== undefined && PATH_KEYS.has(key) ? resolve(cwd, value) : value;
+    const isPath = cwd !== undefined && PATH_KEYS.has(key) && !GITHUB_BASELINE.test(value);
+    out[key] = isPath ? resolve(cwd, value) : value;
   };
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value !== undefined && value !== '') place(key, value);
   }
-  for (const key of Object.keys(FLAG_NAMES) as (keyof typeof FLAG_NAMES)[]) {
+  for (const key of TOP_LEVEL) {
     const value = flags[key];
     if (value !== undefined) place(key, value);
   }
@@ -159,17 +193,19 @@ export function applyOverrides(
 export function overrideSources(
   env: NodeJS.ProcessEnv,
   flags: ConfigOverrides,
+  labels: OverrideLabels = FLAG_LABELS,
 ): Map<string, string> {
   const sources = new Map<string, string>();
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     if (env[name] !== undefined && env[name] !== '') sources.set(key, name);
   }
-  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
-    if (flags[key as keyof typeof FLAG_NAMES] !== undefined) sources.set(key, flag);
+  for (const key of TOP_LEVEL) {
+    if (flags[key] !== undefined) sources.set(key, labels[key]);
   }
   if (flags.connectTo !== undefined && flags.connectTo.length > 0)
-    sources.set('verify.connectTo', '--connect-to');
-  if (flags.timeoutSeconds !== undefined) sources.set('verify.timeoutSeconds', '--timeout');
+    sources.set('verify.connectTo', labels.connectTo);
+  if (flags.timeoutSeconds !== undefined)
+    sources.set('verify.timeoutSeconds', labels.timeoutSeconds);
   return sources;
 }
 
@@ -183,7 +219,8 @@ export function validateConfig(
   source = 'config',
   sources: ReadonlyMap<string, string> = new Map(),
 ): Config {
-  const result = configSchema.safeParse(raw);
+  // reportInput: a wrong type ("dir": 5) is told apart from a missing key by its input.
+  const result = configSchema.safeParse(raw, { reportInput: true });
   const problems: { at: string; message: string }[] = result.success
     ? []
     : result.error.issues.flatMap(describeIssue);
@@ -208,9 +245,8 @@ export function validateConfig(
   });
   const first = named[0];
   const lines = named.map((problem) => `  ${problem.at}: ${problem.message}`).join('\n');
-  const fromFile = named.every(
-    (problem) => !problem.at.startsWith('-') && !/^[A-Z_]+$/.test(problem.at),
-  );
+  const labels = new Set(sources.values());
+  const fromFile = named.every((problem) => !labels.has(problem.at));
   throw new InputError(
     'E_CONFIG',
     `${fromFile ? source : 'the settings'} ${fromFile ? 'is' : 'are'} not valid:\n${lines}`,
@@ -229,10 +265,32 @@ function describeIssue(issue: z.core.$ZodIssue): { at: string; message: string }
       message: 'unknown key (check the spelling; edgepurge.schema.json lists every key)',
     }));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return [{ at, message: `is required (${issue.expected})` }];
+  if (issue.code === 'invalid_type') {
+    return [
+      {
+        at,
+        message:
+          issue.input === undefined
+            ? `is required (${issue.expected})`
+            : `must be ${article(issue.expected)}, not ${describeType(issue.input)}`,
+      },
+    ];
   }
   return [{ at: at === '' ? '(top level)' : at, message: issue.message }];
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** `a number (5)`, `a string ("10")`: what the user wrote, short. */
+function describeType(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  const type = typeof input;
+  if (type === 'object') return 'an object';
+  const shown = JSON.stringify(input) ?? String(input);
+  return `${article(type)} (${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown})`;
 }
 
 /** `providers[0].endpoints[1]`, as a user writes the key. */

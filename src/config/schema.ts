@@ -5,17 +5,41 @@ import { z } from 'zod';
  * `scripts/gen-schema.ts` turns it into `edgepurge.schema.json` for editors.
  */
 
-const httpUrl = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an absolute http:// or https:// URL without a query' },
-);
+const httpUrl = z.string().superRefine((value, ctx) => {
+  const problem = urlProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * Why a URL is unfit for `baseUrl`, `verify.origin` or a Varnish endpoint, in words; undefined
+ * when it is fine. User info is refused, not stripped: it is never sent, and it would be
+ * printed in errors and dry-run lines. A fragment would silently send every request to `/`.
+ */
+function urlProblem(value: string, what = 'URL'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an absolute http:// or https:// ${what}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `must be an absolute http:// or https:// ${what}`;
+  if (url.username !== '' || url.password !== '')
+    return 'holds a user name or password: remove it (it is never sent, and would be printed)';
+  if (value.includes('#')) return 'holds a #fragment: remove it';
+  if (value.includes('?')) return 'holds a query: remove it';
+  return undefined;
+}
+
+/** A Varnish node: scheme://host[:port] and nothing more (a path would prefix every purge). */
+const endpointUrl = z.string().superRefine((value, ctx) => {
+  const problem =
+    urlProblem(value, 'URL of a Varnish node, e.g. http://127.0.0.1:6081') ??
+    (new URL(value).pathname === '/'
+      ? undefined
+      : `has the path ${new URL(value).pathname}, which would be put before every purged path: give only scheme://host[:port]`);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** curl's `--connect-to HOST1:PORT1:HOST2:PORT2`; empty HOST1/PORT1 match any. */
 export const CONNECT_TO = /^(\[[^\]]*\]|[^:[\]]*):(\d*):(\[[^\]]*\]|[^:[\]]*):(\d*)$/;
@@ -25,7 +49,7 @@ const varnishProvider = z
     type: z.literal('varnish'),
     name: z.string().min(1).optional().describe('Name used in reports; defaults to the type.'),
     endpoints: z
-      .array(httpUrl)
+      .array(endpointUrl)
       .min(1)
       .describe(
         'Every Varnish node to purge (http://host:port). PURGE and BAN go to each of them.',
@@ -108,12 +132,26 @@ export const configSchema = z
       .string()
       .min(1)
       .default('.edgepurge/baseline.json')
-      .describe('Manifest of the last verified release. Missing: every file counts as added.'),
+      .describe(
+        'Manifest of the last verified release: a file, or `github:` / `github:BRANCH` for a state branch in the repository (GITHUB_TOKEN, GITHUB_REPOSITORY). Missing: every file counts as added.',
+      ),
     saveBaseline: z
       .string()
       .min(1)
       .optional()
-      .describe('Where the new manifest goes after verification passed (default: `baseline`).'),
+      .describe(
+        'Where the new manifest goes after verification passed (default: `baseline`): a file or `github:[BRANCH]`.',
+      ),
+    environment: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+        'letters, digits, ".", "_" and "-" only (it names a folder on the state branch and a status context)',
+      )
+      .default('production')
+      .describe(
+        'Names the deploy target: the `github:` baseline folder, the commit status context `edgepurge/<environment>` and the PR comment.',
+      ),
     fix: z
       .enum(['touch', 'none'])
       .default('touch')
@@ -127,6 +165,9 @@ export const configSchema = z
         basePath: z
           .string()
           .regex(/^\/[^?#]*$/, 'must start with / and hold no query or fragment')
+          .refine((value) => !/(^|\/)\.\.?(\/|$)/.test(value), {
+            message: 'must not hold "." or ".." segments',
+          })
           .default('/')
           .describe('Path the directory is published under.'),
       })
@@ -207,6 +248,14 @@ export const configSchema = z
           .min(1)
           .optional()
           .describe('Command run (with zx, in the config folder) after fix and before purging.'),
+        timeoutSeconds: z
+          .number()
+          .positive()
+          .max(86_400)
+          .default(1800)
+          .describe(
+            'How long the upload hook may run; past it its whole process group is stopped and the deploy fails.',
+          ),
       })
       .prefault({}),
   })

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResolvedConfig } from '../config/load-config.ts';
-import { validateConfig } from '../config/load-config.ts';
+import { type ResolvedConfig, resolvePaths, validateConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
 import { deploy } from '../pipeline/deploy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
@@ -119,11 +118,7 @@ function demoConfig(work: string, site: string, edgeUrl: string, edgePort: numbe
     providers: [{ type: 'varnish', endpoints: [edgeUrl] }],
     verify: { connectTo: [`${HOST}:80:127.0.0.1:${edgePort}`], timeoutSeconds: 5 },
   });
-  return {
-    ...config,
-    configPath: join(work, 'edgepurge.config.json'),
-    saveBaseline: config.baseline,
-  };
+  return resolvePaths(config, join(work, 'edgepurge.config.json'));
 }
 
 async function look(client: HttpClient, signal: AbortSignal, ifNoneMatch?: string) {
