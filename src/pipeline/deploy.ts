@@ -1,10 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkWritable } from '../check-writable.ts';
 import type { ResolvedConfig } from '../config/load-config.ts';
 import { InputError, isEdgepurgeError } from '../errors.ts';
 import { touchFiles } from '../fix/touch-files.ts';
 import type { Logger } from '../log.ts';
-import { readManifestFile, writeManifestFile } from '../manifest/baseline-file.ts';
 import { diffManifests, type ManifestDiff } from '../manifest/diff-manifests.ts';
 import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
 import { scanDir } from '../manifest/scan-dir.ts';
@@ -16,6 +16,7 @@ import {
   type RecordedCall,
 } from '../providers/index.ts';
 import type { Clock } from '../purge/clock.ts';
+import { acquireDeployLock, type DeployLock } from '../purge/deploy-lock.ts';
 import { emptySummary, executePlan } from '../purge/execute-plan.ts';
 import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
 import type { RetryPolicy } from '../purge/retry-policy.ts';
@@ -24,6 +25,7 @@ import { createHttpClient, type HttpClient } from '../verify/http-client.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
 import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
+import { type BaselineStore, fileBaselineStore, stateBranchOf } from './baseline-store.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
 
@@ -32,6 +34,12 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   /** Injected providers (tests, the demo); default: built from `config.providers`. */
   readonly providers?: readonly Provider[];
+  /**
+   * Where the baseline is read and saved. Default: the files `baseline` / `saveBaseline`. A
+   * `github:` baseline needs a store from `openBaselineStore` (src/github), which the CLI and
+   * the Action build; the core never imports GitHub code.
+   */
+  readonly baselineStore?: BaselineStore;
   /** Where credentials are read from (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Live verification progress (the CLI draws it on stderr). */
@@ -52,20 +60,21 @@ export interface Release {
   readonly plan: PurgePlan;
 }
 
-/** scan → diff → decide the fix → plan. Reads the disk; writes and sends nothing. */
+/** scan → diff → decide the fix → plan. Reads the disk and the baseline; writes and sends nothing. */
 export async function prepareRelease(
   config: ResolvedConfig,
   providers: readonly Provider[],
   log: Logger,
   signal?: AbortSignal,
+  store: BaselineStore = defaultBaselineStore(config),
 ): Promise<Release> {
   const started = Date.now();
-  const baseline = await readManifestFile(config.baseline);
+  const baseline = await store.read(signal);
   const next = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
   const count = Object.keys(next.files).length;
   log.info(`scan: ${count} files in ${config.dir} (${Date.now() - started} ms)`);
   if (baseline === undefined)
-    log.info(`baseline: none at ${config.baseline}; every file counts as added`);
+    log.info(`baseline: none at ${store.location}; every file counts as added`);
   const previous = baseline ?? emptyManifest();
   const diff = diffManifests(previous, next);
   const toTouch =
@@ -81,6 +90,22 @@ export async function prepareRelease(
   });
   checkBudget(plan, config.purge.maxRequests);
   return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan };
+}
+
+/** The file store of a config whose baselines are files; a `github:` one must be injected. */
+export function defaultBaselineStore(config: ResolvedConfig): BaselineStore {
+  for (const [key, spec] of [
+    ['baseline', config.baseline],
+    ['saveBaseline', config.saveBaseline],
+  ] as const) {
+    if (stateBranchOf(spec) !== undefined) {
+      throw new InputError('E_CONFIG', `${key} "${spec}" needs a GitHub baseline store`, {
+        at: key,
+        hint: 'library users: pass `baselineStore: await openBaselineStore(config, { env, log })` from edgepurge/github',
+      });
+    }
+  }
+  return fileBaselineStore(config.baseline, config.saveBaseline);
 }
 
 /** Refuses a plan over `purge.maxRequests` before anything is sent, naming how to raise it. */
@@ -108,17 +133,34 @@ export async function deploy(
   config: ResolvedConfig,
   options: PipelineOptions & { readonly dryRun: boolean },
 ): Promise<DeployOutcome> {
-  // The baseline and the purge journal beside it must be writable before anything is changed.
-  if (!options.dryRun) await checkWritable(config.saveBaseline, 'saveBaseline');
-  if (options.providers !== undefined) return runDeploy(config, options, options.providers);
+  // The baseline and the purge journal must be writable before anything is changed.
+  if (!options.dryRun) {
+    if (stateBranchOf(config.saveBaseline) === undefined)
+      await checkWritable(config.saveBaseline, 'saveBaseline');
+    await checkWritable(config.journalPath, 'saveBaseline');
+  }
   // A dry run or a plan sends nothing, so it needs no credentials.
-  const own = createProviders(config.providers, options.env ?? process.env, {
-    credentials: !options.dryRun,
-  });
+  const own =
+    options.providers === undefined
+      ? createProviders(config.providers, options.env ?? process.env, {
+          credentials: !options.dryRun,
+        })
+      : undefined;
+  // One deploy at a time per baseline: the lock sits beside the journal it protects.
+  let lock: DeployLock | undefined;
   try {
-    return await runDeploy(config, options, own);
+    if (!options.dryRun) {
+      await mkdir(dirname(config.journalPath), { recursive: true });
+      lock = await acquireDeployLock(`${config.journalPath}.lock`, {
+        log: options.log,
+        signal: options.signal,
+        clock: options.clock,
+      });
+    }
+    return await runDeploy(config, options, options.providers ?? own ?? []);
   } finally {
-    await Promise.all(own.map((provider) => provider.close?.()));
+    await Promise.all((own ?? []).map((provider) => provider.close?.()));
+    await lock?.release();
   }
 }
 
@@ -137,7 +179,8 @@ async function runDeploy(
   const providers = options.dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   if (providers.length === 0) log.warn('no providers configured: nothing will be purged');
 
-  const release = await prepareRelease(config, providers, log, signal);
+  const store = options.baselineStore ?? defaultBaselineStore(config);
+  const release = await prepareRelease(config, providers, log, signal, store);
   const { diff, plan } = release;
   const base = {
     dryRun: options.dryRun,
@@ -149,7 +192,7 @@ async function runDeploy(
       hazards: diff.hazards,
     },
     upload: { ran: false, command: config.hooks.upload },
-    baseline: { saved: false, path: config.saveBaseline },
+    baseline: { saved: false, path: store.location },
     plan,
   };
   const noPurge = emptySummary();
@@ -181,7 +224,13 @@ async function runDeploy(
   try {
     if (config.hooks.upload !== undefined) {
       log.info(`upload: ${config.hooks.upload}`);
-      await runUploadHook(config.hooks.upload, dirname(config.configPath), log, signal);
+      await runUploadHook(
+        config.hooks.upload,
+        dirname(config.configPath),
+        log,
+        signal,
+        config.hooks.timeoutSeconds,
+      );
       base.upload.ran = true;
     }
   } catch (error) {
@@ -223,7 +272,7 @@ async function runDeploy(
 
     // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
     const journal = await openJournal(
-      `${config.saveBaseline}.journal`,
+      config.journalPath,
       releaseId(release.previous, touched.manifest, JSON.stringify(config.providers)),
     );
     const resumed = withoutApplied(plan, journal);
@@ -284,15 +333,29 @@ async function runDeploy(
         },
       };
     }
-    await writeManifestFile(config.saveBaseline, touched.manifest);
-    log.info(`baseline: saved ${config.saveBaseline}`);
+    try {
+      await store.write(touched.manifest, signal);
+    } catch (error) {
+      if (!isEdgepurgeError(error)) throw error;
+      // Verified, but not recorded (a race on a github: baseline, an unwritable file): the next
+      // deploy diffs against the older baseline and purges again, which is safe.
+      return {
+        ok: false,
+        ...base,
+        fixed,
+        purge,
+        verify,
+        error: { code: error.code, message: error.message, hint: error.hint },
+      };
+    }
+    log.info(`baseline: saved ${store.location}`);
     return {
       ok: true,
       ...base,
       fixed,
       purge,
       verify,
-      baseline: { saved: true, path: config.saveBaseline },
+      baseline: { saved: true, path: store.location },
     };
   } finally {
     await Promise.all([client.close(), originClient?.close()]);

@@ -250,6 +250,30 @@ describe('edgepurge deploy against the embedded edge', () => {
     expect(edge.stats().purges).toBe(0);
   });
 
+  it('a second deploy while one holds the baseline exits 1 naming the holder, and sends nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const { mkdir } = await import('node:fs/promises');
+    const holder = spawn('sleep', ['30']);
+    try {
+      await mkdir(join(work, 'state'), { recursive: true });
+      await writeFile(
+        join(work, 'state', 'baseline.json.journal.lock'),
+        JSON.stringify({ pid: holder.pid, host: hostname(), since: 'now' }),
+      );
+      await writeConfig({ hooks: { upload: 'touch uploaded' } });
+      const run = await deploy();
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.json.error.code).toBe('E_LOCKED');
+      expect(run.stderr).toContain(`pid ${holder.pid}`);
+      expect(existsSync(join(work, 'uploaded'))).toBe(false);
+      expect(edge.stats().purges).toBe(0);
+      expect(existsSync(baselinePath())).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
   it('paths given as flags resolve from where the user stands, not from the config folder', async () => {
     const { mkdir, rename } = await import('node:fs/promises');
     await mkdir(join(work, 'conf'));

@@ -57,6 +57,26 @@ describe('edgepurge purge', () => {
     expect(edge.stats().purges).toBe(2);
   });
 
+  it.each([
+    ['a #fragment', (url: string) => `${url}#x`, '#fragment'],
+    ['a path prefix', (url: string) => `${url}/cache/`, 'has the path /cache/'],
+    ['user info', (url: string) => url.replace('//', '//ops:s3cretpass@'), 'user name or password'],
+  ])('--endpoint with %s exits 2 naming the flag, and sends nothing', async (_, make, text) => {
+    const run = await purge([
+      '--provider',
+      'varnish',
+      '--endpoint',
+      make(edge.url),
+      '--url',
+      '/assets/app.js',
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('--endpoint');
+    expect(run.stderr).toContain(text);
+    expect(run.stderr).not.toContain('s3cretpass');
+    expect(edge.stats().purges).toBe(0);
+  });
+
   it('--everything without a terminal refuses unless --yes, and then BANs the host', async () => {
     const refused = await purge(['--everything']);
     expect(refused.code).toBe(2);
