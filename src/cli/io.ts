@@ -1,5 +1,6 @@
 import type { Logger } from '../log.ts';
 import { redact } from '../redact.ts';
+import { printable } from '../report/printable.ts';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIO {
@@ -18,7 +19,8 @@ export function printResult(io: CliIO, json: boolean, value: unknown, text: () =
 
 export function ioLogger(io: CliIO): Logger {
   return {
-    info: (message) => io.stderr.write(`${redact(message)}\n`),
-    warn: (message) => io.stderr.write(`warning: ${redact(message)}\n`),
+    // One message, one line: control characters in names and hook output are shown escaped.
+    info: (message) => io.stderr.write(`${printable(redact(message))}\n`),
+    warn: (message) => io.stderr.write(`warning: ${printable(redact(message))}\n`),
   };
 }

@@ -3,15 +3,17 @@ import type { DeployResult } from '../pipeline/result.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
 import type { VerifyResult } from '../verify/verify-release.ts';
+import { printable } from './printable.ts';
 
 /** Human text for a diff: one line a file, with the reason a hazard matters. */
 export function renderDiffText(diff: ManifestDiff): string {
   const lines: string[] = [];
-  for (const path of diff.added) lines.push(`  added     ${path}`);
-  for (const path of diff.changed) lines.push(`  changed   ${path}`);
-  for (const path of diff.removed) lines.push(`  removed   ${path}`);
+  // File names come from the disk: shown escaped, one line each, whatever they hold.
+  for (const path of diff.added) lines.push(`  added     ${printable(path)}`);
+  for (const path of diff.changed) lines.push(`  changed   ${printable(path)}`);
+  for (const path of diff.removed) lines.push(`  removed   ${printable(path)}`);
   for (const hazard of diff.hazards)
-    lines.push(`  hazard    ${hazard.path}: ${HAZARD_TEXT[hazard.kind]}`);
+    lines.push(`  hazard    ${printable(hazard.path)}: ${HAZARD_TEXT[hazard.kind]}`);
   lines.push(
     `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged, ${diff.hazards.length} hazards`,
   );
@@ -42,7 +44,7 @@ function describeEntry(entry: PlanEntry): string[] {
 /** The plan as a reader checks it: per provider, each request and why. */
 export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): string {
   const lines: string[] = [];
-  for (const path of toTouch) lines.push(`touch ${path}`);
+  for (const path of toTouch) lines.push(`touch ${printable(path)}`);
   for (const provider of plan.providers) {
     lines.push(`${provider.provider} (${provider.type}): ${provider.entries.length} batches`);
     for (const entry of provider.entries)
@@ -53,7 +55,9 @@ export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): str
 }
 
 export function renderVerifyText(verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'>): string {
-  const lines = verify.stale.map((stale) => `  STALE ${stale.url}: ${stale.reason}`);
+  const lines = verify.stale.map(
+    (stale) => `  STALE ${printable(stale.url)}: ${printable(stale.reason)}`,
+  );
   lines.push(
     verify.ok
       ? `verified: ${verify.checked} URLs fresh`
@@ -65,7 +69,7 @@ export function renderVerifyText(verify: Pick<VerifyResult, 'ok' | 'checked' | '
 export function renderPurgeText(purge: PurgeSummary): string {
   const lines = purge.failed.map(
     (failure) =>
-      `  FAILED ${failure.provider}: ${failure.error}${failure.hint ? ` (${failure.hint})` : ''}`,
+      `  FAILED ${failure.provider}: ${printable(failure.error)}${failure.hint ? ` (${printable(failure.hint)})` : ''}`,
   );
   lines.push(
     `purged: ${purge.urls} URLs, ${purge.prefixes} prefixes in ${purge.requests} requests`,
@@ -89,12 +93,12 @@ export function renderDeployText(result: DeployResult): string {
     lines.push(renderVerifyText(result.verify).trimEnd());
   lines.push(
     result.baseline.saved
-      ? `baseline: saved ${result.baseline.path}`
-      : `baseline: NOT saved (${result.baseline.path} unchanged)`,
+      ? `baseline: saved ${printable(result.baseline.path)}`
+      : `baseline: NOT saved (${printable(result.baseline.path)} unchanged)`,
   );
   if (result.error)
     lines.push(
-      `error: ${result.error.message}${result.error.hint ? `\nhint: ${result.error.hint}` : ''}`,
+      `error: ${printable(result.error.message, { keepNewlines: true })}${result.error.hint ? `\nhint: ${printable(result.error.hint)}` : ''}`,
     );
   lines.push(result.ok ? 'deploy verified' : 'deploy FAILED');
   return `${lines.join('\n')}\n`;
