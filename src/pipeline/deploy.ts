@@ -146,21 +146,12 @@ export async function deploy(
           credentials: !options.dryRun,
         })
       : undefined;
-  // One deploy at a time per baseline: the lock sits beside the journal it protects.
-  let lock: DeployLock | undefined;
+  const held: { lock?: DeployLock } = {};
   try {
-    if (!options.dryRun) {
-      await mkdir(dirname(config.journalPath), { recursive: true });
-      lock = await acquireDeployLock(`${config.journalPath}.lock`, {
-        log: options.log,
-        signal: options.signal,
-        clock: options.clock,
-      });
-    }
-    return await runDeploy(config, options, options.providers ?? own ?? []);
+    return await runDeploy(config, options, options.providers ?? own ?? [], held);
   } finally {
     await Promise.all((own ?? []).map((provider) => provider.close?.()));
-    await lock?.release();
+    await held.lock?.release();
   }
 }
 
@@ -173,6 +164,7 @@ async function runDeploy(
   config: ResolvedConfig,
   options: PipelineOptions & { readonly dryRun: boolean },
   real: readonly Provider[],
+  held: { lock?: DeployLock },
 ): Promise<DeployOutcome> {
   const { log, signal } = options;
   const calls: RecordedCall[] = [];
@@ -180,7 +172,19 @@ async function runDeploy(
   if (providers.length === 0) log.warn('no providers configured: nothing will be purged');
 
   const store = options.baselineStore ?? defaultBaselineStore(config);
-  const release = await prepareRelease(config, providers, log, signal, store);
+  let release = await prepareRelease(config, providers, log, signal, store);
+  if (!options.dryRun) {
+    // One deploy at a time per baseline, from here on, where changes begin (the scan and the
+    // plan above only read, so bad input is refused without writing anything). The lock sits
+    // beside the journal it protects. Another deploy held it: its baseline is the one to diff.
+    await mkdir(dirname(config.journalPath), { recursive: true });
+    held.lock = await acquireDeployLock(`${config.journalPath}.lock`, {
+      log,
+      signal,
+      clock: options.clock,
+    });
+    if (held.lock.waited) release = await prepareRelease(config, providers, log, signal, store);
+  }
   const { diff, plan } = release;
   const base = {
     dryRun: options.dryRun,

@@ -12,6 +12,8 @@ interface Holder {
 }
 
 export interface DeployLock {
+  /** Another deploy held the lock first: what was read before may be out of date. */
+  readonly waited: boolean;
   release(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function acquireDeployLock(
   for (let announced = false; ; ) {
     try {
       await writeFile(path, `${JSON.stringify(me)}\n`, { flag: 'wx' });
-      return { release: () => rm(path, { force: true }) };
+      return { waited: announced, release: () => rm(path, { force: true }) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }

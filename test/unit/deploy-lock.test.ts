@@ -40,6 +40,7 @@ describe('acquireDeployLock', () => {
     const first = await acquireDeployLock(path, { log });
     setTimeout(() => void first.release(), 300);
     const second = await acquireDeployLock(path, { log, waitMs: 10_000 });
+    expect(second.waited).toBe(true);
     expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
     await second.release();
   });
