@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The published entry: Node 24 runs the TypeScript sources directly (type stripping).
+// The CLI entry. From a checkout, Node 24 runs it over the TypeScript sources (type stripping);
+// `npm run build` bundles it into dist/cli.js, the `bin` of the published package.
 import { main } from '../src/cli/main.ts';
 
 const controller = new AbortController();

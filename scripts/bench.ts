@@ -9,6 +9,7 @@ interface BenchModule {
 
 // Adding a bench is one line here.
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
+  startup: () => import('./bench/startup.ts'),
   scan: () => import('./bench/scan.ts'),
   purge: () => import('./bench/purge.ts'),
   verify: () => import('./bench/verify.ts'),

@@ -1,84 +1,85 @@
-import { isEdgepurgeError } from '../errors.ts';
+import { formatError } from '../format-error.ts';
 import { redact, registerSecretsFromEnv } from '../redact.ts';
-import * as deploy from './commands/deploy.ts';
-import * as diff from './commands/diff.ts';
-import * as manifest from './commands/manifest.ts';
-import * as plan from './commands/plan.ts';
-import * as purge from './commands/purge.ts';
-import * as touch from './commands/touch.ts';
-import * as verify from './commands/verify.ts';
+import { VERSION } from '../version.ts';
 import type { CliIO } from './io.ts';
 
-interface Command {
-  readonly summary: string;
-  readonly USAGE: string;
+/** A command's usage line and entry point, from its module. */
+interface LoadedCommand {
+  readonly usage: string;
   readonly run: (args: readonly string[], io: CliIO) => Promise<number>;
 }
 
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<LoadedCommand>;
+}
+
+// Commands load when they run: `--help`, `--version` and `manifest` must not pay for the
+// config schema, the report renderers, the verifier or any provider's SDK (issue 7: start-up
+// within 3× of `node -e 0`). Only names and summaries live here.
 const COMMANDS: Readonly<Record<string, Command>> = {
   deploy: {
     summary: 'scan, fix, purge, verify; save the baseline when verified',
-    USAGE: deploy.USAGE,
-    run: deploy.deployCommand,
+    load: async () => {
+      const { USAGE, deployCommand } = await import('./commands/deploy.ts');
+      return { usage: USAGE, run: deployCommand };
+    },
   },
   plan: {
     summary: 'show what deploy would do; changes nothing',
-    USAGE: plan.USAGE,
-    run: plan.planCommand,
+    load: async () => {
+      const { USAGE, planCommand } = await import('./commands/plan.ts');
+      return { usage: USAGE, run: planCommand };
+    },
   },
   manifest: {
     summary: 'scan a directory into a release manifest',
-    USAGE: manifest.USAGE,
-    run: manifest.manifestCommand,
+    load: async () => {
+      const { USAGE, manifestCommand } = await import('./commands/manifest.ts');
+      return { usage: USAGE, run: manifestCommand };
+    },
   },
   diff: {
     summary: 'compare two manifests; list validator hazards',
-    USAGE: diff.USAGE,
-    run: diff.diffCommand,
+    load: async () => {
+      const { USAGE, diffCommand } = await import('./commands/diff.ts');
+      return { usage: USAGE, run: diffCommand };
+    },
   },
   touch: {
     summary: 'new mtimes for files whose validators would not change',
-    USAGE: touch.USAGE,
-    run: touch.touchCommand,
+    load: async () => {
+      const { USAGE, touchCommand } = await import('./commands/touch.ts');
+      return { usage: USAGE, run: touchCommand };
+    },
   },
   purge: {
     summary: 'purge URLs or prefixes through the configured providers',
-    USAGE: purge.USAGE,
-    run: purge.purgeCommand,
+    load: async () => {
+      const { USAGE, purgeCommand } = await import('./commands/purge.ts');
+      return { usage: USAGE, run: purgeCommand };
+    },
   },
   verify: {
     summary: 'check that the edge serves the release',
-    USAGE: verify.USAGE,
-    run: verify.verifyCommand,
+    load: async () => {
+      const { USAGE, verifyCommand } = await import('./commands/verify.ts');
+      return { usage: USAGE, run: verifyCommand };
+    },
   },
-};
-
-/** Registers a command defined outside this file (the demo, which pulls in servers). */
-const lazy: Record<
-  string,
-  { summary: string; usage: string; load: () => Promise<Command['run']> }
-> = {
   demo: {
     summary: 'the stale-304 bug and its fix, on a local edge the command starts itself',
-    usage: 'edgepurge demo [--stack embedded|system] [--verbose]',
-    load: async () => (await import('./commands/demo.ts')).demoCommand,
+    load: async () => {
+      const { USAGE, demoCommand } = await import('./commands/demo.ts');
+      return { usage: USAGE, run: demoCommand };
+    },
   },
 };
 
-export const VERSION = '0.1.0';
-
-/** With --json, stdout holds one document even when the run ends abnormally. */
-function writeJsonError(io: CliIO, code: string, message: string): void {
-  io.stdout.write(redact(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`));
-}
-
 function helpText(): string {
-  const names = [...Object.keys(COMMANDS), ...Object.keys(lazy)];
+  const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((name) => name.length));
-  const rows = names.map((name) => {
-    const summary = COMMANDS[name]?.summary ?? lazy[name]?.summary ?? '';
-    return `  ${name.padEnd(width)}  ${summary}`;
-  });
+  const rows = names.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name]?.summary}`);
   return [
     'edgepurge — make a deploy stick: fix validators, purge the edge, prove it.',
     '',
@@ -113,43 +114,26 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    const command = COMMANDS[name];
-    const deferred = lazy[name];
-    if (command === undefined && deferred === undefined) {
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (command === undefined) {
       io.stderr.write(
-        `error: unknown command "${redact(name)}"\nhint: one of ${[...Object.keys(COMMANDS), ...Object.keys(lazy)].join(', ')}\n`,
+        `error: unknown command "${redact(name)}"\nhint: one of ${Object.keys(COMMANDS).join(', ')}\n`,
       );
       return 2;
     }
+    const { usage, run } = await command.load();
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(`usage: ${command?.USAGE ?? deferred?.usage}\n`);
+      io.stdout.write(`usage: ${usage}\n`);
       return 0;
     }
-    const run = command?.run ?? (await (deferred as (typeof lazy)[string]).load());
     return await run(args, io);
   } catch (error) {
-    if (isEdgepurgeError(error)) {
-      if (json) {
-        io.stdout.write(
-          redact(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`),
-        );
-      }
-      const lines = [`error: ${error.message}`];
-      if (error.at !== undefined && !error.message.includes(error.at))
-        lines.push(`  at: ${error.at}`);
-      if (error.hint !== undefined) lines.push(`hint: ${error.hint}`);
-      io.stderr.write(redact(`${lines.join('\n')}\n`));
-      return error.exitCode;
+    // The same words as the Action's failed step (src/format-error.ts): message, at, hint.
+    const formatted = formatError(error, io.signal.aborted);
+    if (json) {
+      io.stdout.write(redact(`${JSON.stringify({ ok: false, error: formatted.json }, null, 2)}\n`));
     }
-    if (io.signal.aborted) {
-      if (json) writeJsonError(io, 'E_INTERRUPTED', 'interrupted; the baseline was not saved');
-      io.stderr.write('edgepurge: interrupted; the baseline was not saved\n');
-      return 1;
-    }
-    const err = error as Error;
-    const stack = (err?.stack ?? String(error)).split('\n').slice(0, 6).join('\n');
-    if (json) writeJsonError(io, 'E_BUG', String(err?.message ?? error));
-    io.stderr.write(redact(`edgepurge: this is a bug, please report it:\n${stack}\n`));
-    return 1;
+    io.stderr.write(`${formatted.text}\n`);
+    return formatted.exitCode;
   }
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, JobError } from '../errors.ts';
 import { contentTypeFor } from './content-type.ts';
+import { type FileHash, hashFile } from './hash-file.ts';
 import type { HashFailure, HashRequest, HashResponse, HashWorkerData } from './hash-worker.ts';
+import { hashWorkerScript } from './hash-worker-script.ts';
 import type { FileEntry } from './manifest.ts';
 import type { ScanOptions } from './scan-dir.ts';
 import type { Walker } from './walk-dir.ts';
@@ -26,6 +28,12 @@ const BATCHES_PER_WORKER = 3;
 // the same on large files (bench: scan).
 const READ_BUFFER_BYTES = 1 << 20;
 const PROGRESS_INTERVAL_MS = 100;
+// Small trees are hashed on the main thread: a worker takes ~50 ms to start (more than the
+// whole of `node -e 0`), while a small file costs ~25 µs and SHA-256 runs at ~1 GB/s. The
+// first files, up to these caps (~10 ms of work), never wait for a worker; a tree that
+// outgrows them goes to the workers from there on (bench: startup).
+const INLINE_MAX_FILES = 256;
+const INLINE_MAX_BYTES = 8 << 20;
 
 /** Paths in walk order, answered piecewise; stored once complete and all earlier ones are. */
 interface Batch {
@@ -48,11 +56,15 @@ interface Posted extends Work {
   stolen: boolean;
 }
 
-/** Feeds the walker's paths to the workers and stores their answers in walk (= sorted) order. */
+/**
+ * Hashes the walker's files: the first ones on this thread (a small tree never starts a worker),
+ * the rest on worker threads, stored in walk (= sorted) order.
+ */
 export class HashPool {
   readonly #walker: Walker;
   readonly #files: Record<string, FileEntry>;
   readonly #options: ScanOptions;
+  readonly #count: number;
   readonly #workers: Worker[] = [];
   /** Requests posted to each worker and not answered yet (stolen ones until skipped). */
   readonly #load: number[] = [];
@@ -84,14 +96,22 @@ export class HashPool {
     this.#claims = new Int32Array(new SharedArrayBuffer(4 * slots));
     this.#posted = new Array<Posted | undefined>(slots).fill(undefined);
     this.#freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    this.#count = count;
+  }
+
+  /** Starts the workers: only once the tree proved too big to hash on the main thread. */
+  #startWorkers(): void {
     const workerData: HashWorkerData = {
-      root: walker.root,
+      root: this.#walker.root,
       bufferBytes: READ_BUFFER_BYTES,
       budgetBytes: WORKER_BUDGET_BYTES,
       claims: this.#claims,
     };
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { workerData });
+    for (let i = 0; i < this.#count; i++) {
+      const worker =
+        'source' in hashWorkerScript
+          ? new Worker(hashWorkerScript.source, { eval: true, workerData })
+          : new Worker(hashWorkerScript.url, { workerData });
       worker.on('message', (message: HashResponse) => this.#onMessage(i, message));
       worker.on('error', (error) => this.#settle(error));
       worker.on('exit', (code) =>
@@ -109,12 +129,60 @@ export class HashPool {
       this.#reject = reject;
     });
     this.#options.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    try {
-      this.#pump();
-    } catch (error) {
-      this.#settle(error);
-    }
+    // The caller's synchronous part ends before a file is opened, as it did when workers did
+    // all the reading: an abort or a change right after the call is seen.
+    queueMicrotask(() => {
+      try {
+        if (this.#settled) return;
+        if (this.#hashInline()) {
+          this.#options.onProgress?.({ files: this.#fileCount, bytes: this.#byteCount });
+          this.#settle();
+          return;
+        }
+        this.#startWorkers();
+        this.#pump();
+      } catch (error) {
+        this.#settle(error);
+      }
+    });
     return done;
+  }
+
+  /**
+   * Hashes files from the walk on this thread while they stay within the INLINE_ caps; true
+   * when that finished the walk. The file that would pass a cap is left for the workers.
+   */
+  #hashInline(): boolean {
+    const prefix = this.#walker.root.endsWith('/') ? this.#walker.root : `${this.#walker.root}/`;
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const signal = this.#options.signal;
+    const admit = (size: number): boolean =>
+      this.#fileCount < INLINE_MAX_FILES && this.#byteCount + size <= INLINE_MAX_BYTES;
+    for (let path = this.#carry; path !== undefined; path = this.#walker.next()) {
+      signal?.throwIfAborted();
+      let hashed: FileHash | undefined;
+      try {
+        hashed = hashFile(prefix + path, buffer, admit);
+      } catch (error) {
+        const { code = 'EIO', message } = error as NodeJS.ErrnoException;
+        throw failureError(this.#walker.dir, { path, code, message });
+      }
+      if (hashed === undefined) {
+        this.#carry = path;
+        return false;
+      }
+      this.#put(path, {
+        size: hashed.size,
+        mtimeMs: hashed.mtimeMs,
+        sha256: hashed.sha256,
+        type: contentTypeFor(path),
+      });
+      this.#fileCount++;
+      this.#byteCount += hashed.size;
+    }
+    this.#carry = undefined;
+    this.#walkDone = true;
+    return true;
   }
 
   readonly #onAbort = (): void => this.#settle(this.#options.signal?.reason);
@@ -270,7 +338,6 @@ export class HashPool {
 
   /** Moves complete batches into the result, in walk order. */
   #store(): void {
-    const files = this.#files;
     for (;;) {
       const batch = this.#batches.get(this.#nextToStore);
       if (batch === undefined || batch.filled < batch.paths.length) return;
@@ -278,23 +345,26 @@ export class HashPool {
       const { paths, stats, hashes } = batch;
       for (let i = 0; i < paths.length; i++) {
         const path = paths[i] as string;
-        const entry: FileEntry = {
+        this.#put(path, {
           size: stats[2 * i] as number,
           mtimeMs: stats[2 * i + 1] as number,
           sha256: hashes[i] as string,
           type: contentTypeFor(path),
-        };
-        // A file named `__proto__` must become a key, not the object's prototype.
-        if (path === '__proto__') {
-          Object.defineProperty(files, path, {
-            value: entry,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        } else files[path] = entry;
+        });
       }
     }
+  }
+
+  #put(path: string, entry: FileEntry): void {
+    // A file named `__proto__` must become a key, not the object's prototype.
+    if (path === '__proto__') {
+      Object.defineProperty(this.#files, path, {
+        value: entry,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else this.#files[path] = entry;
   }
 }
 

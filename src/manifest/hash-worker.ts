@@ -3,9 +3,8 @@
  * size, mtime and SHA-256, all taken from the one descriptor it read, so they describe the same
  * bytes. Reads go through one reused buffer; no file is ever held whole.
  */
-import { createHash, hash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { hashFile } from './hash-file.ts';
 
 /** Sent once, as `workerData`. */
 export interface HashWorkerData {
@@ -51,10 +50,6 @@ export interface HashFailure {
   readonly message: string;
 }
 
-// O_NONBLOCK: if a regular file was swapped for a FIFO after the walk saw it, open() would
-// otherwise block forever; on regular files the flag has no effect (open(2)).
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
-
 const port = parentPort;
 if (port !== null) {
   const { root, bufferBytes, budgetBytes, claims } = workerData as HashWorkerData;
@@ -73,25 +68,20 @@ if (port !== null) {
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i] as string;
       try {
-        const fd = openSync(prefix + path, OPEN_FLAGS);
-        try {
-          const stat = fstatSync(fd);
-          if (!stat.isFile()) {
-            throw Object.assign(new Error('no longer a regular file'), { code: 'NOT_FILE' });
+        // Over budget: hand this file and the rest back rather than make them wait here.
+        const alone = paths.length === 1;
+        const hashed = hashFile(prefix + path, buffer, (size) => {
+          if (alone || (size < budgetBytes && (i === 0 || bytes + size <= budgetBytes))) {
+            return true;
           }
-          // Over budget: hand this file and the rest back rather than make them wait here.
-          const alone = paths.length === 1;
-          if (!alone && (stat.size >= budgetBytes || (i > 0 && bytes + stat.size > budgetBytes))) {
-            nextSize = stat.size;
-            break;
-          }
-          hashes.push(hashFd(fd, stat.size, buffer));
-          stats[2 * i] = stat.size;
-          stats[2 * i + 1] = stat.mtimeMs;
-          bytes += stat.size;
-        } finally {
-          closeSync(fd);
-        }
+          nextSize = size;
+          return false;
+        });
+        if (hashed === undefined) break;
+        hashes.push(hashed.sha256);
+        stats[2 * i] = hashed.size;
+        stats[2 * i + 1] = hashed.mtimeMs;
+        bytes += hashed.size;
       } catch (error) {
         const { code = 'EIO', message } = error as NodeJS.ErrnoException;
         const failure: HashFailure = { path, code, message };
@@ -103,40 +93,4 @@ if (port !== null) {
       nextSize === undefined ? { slot, stats, hashes } : { slot, stats, hashes, nextSize };
     port.postMessage(answer, [stats.buffer]);
   });
-}
-
-/** SHA-256 hex of exactly `size` bytes read from `fd`; throws `CHANGED` if the size moved. */
-function hashFd(fd: number, size: number, buffer: Buffer): string {
-  // Most files of a site fit the buffer: one read and a one-shot hash, no Hash object.
-  // Asking for one byte more than fstat reported sees growth without a second read for EOF.
-  if (size < buffer.length) {
-    let total = 0;
-    while (total < size) {
-      const n = readSync(fd, buffer, total, size + 1 - total, null);
-      if (n === 0) throw changed(size, total);
-      total += n;
-    }
-    if (total !== size) throw changed(size, total);
-    return hash('sha256', buffer.subarray(0, size), 'hex');
-  }
-  const hasher = createHash('sha256');
-  let total = 0;
-  for (;;) {
-    const n = readSync(fd, buffer, 0, buffer.length, null);
-    if (n === 0) break;
-    total += n;
-    if (total > size) throw changed(size, total);
-    hasher.update(buffer.subarray(0, n));
-  }
-  if (total !== size) throw changed(size, total);
-  return hasher.digest('hex');
-}
-
-function changed(expected: number, got: number): Error {
-  return Object.assign(
-    new Error(`its size changed while it was read (${expected} bytes, then ${got})`),
-    {
-      code: 'CHANGED',
-    },
-  );
 }

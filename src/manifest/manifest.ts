@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 
 /** The manifest format this build reads and writes. Another version is refused. */
 export const MANIFEST_VERSION = 1;
@@ -21,7 +22,7 @@ export interface Manifest {
   readonly files: Readonly<Record<string, FileEntry>>;
 }
 
-export const GENERATOR = 'edgepurge/0.1.0';
+export const GENERATOR = `edgepurge/${VERSION}`;
 
 /**
  * A relative POSIX path that stays inside its root: not absolute, no `..`, `.` or empty segment,

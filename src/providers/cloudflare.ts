@@ -1,12 +1,11 @@
-import Cloudflare from 'cloudflare';
 import type { CloudflareConfig } from '../config/schema.ts';
+import type { createCloudflareClient, send } from './cloudflare-client.ts';
 import {
   FLEX_ITEMS_PER_REQUEST,
   headerCombinations,
   type PurgeRequest,
   toRequests,
 } from './cloudflare-requests.ts';
-import { send } from './cloudflare-send.ts';
 import type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
 import { PurgeError } from './purge-error.ts';
 
@@ -79,29 +78,26 @@ export function checkCloudflarePrefix(prefix: string): string | undefined {
   return undefined;
 }
 
+interface Connection {
+  readonly client: ReturnType<typeof createCloudflareClient>;
+  readonly send: typeof send;
+}
+
 /** A provider that purges one zone through `client.cache.purge`. */
 export function createCloudflareProvider(
   config: CloudflareConfig,
   options: CloudflareOptions,
 ): Provider {
-  const client = new Cloudflare({
-    apiToken: options.token,
-    // Only the token authenticates: a CLOUDFLARE_API_KEY or CLOUDFLARE_EMAIL in the environment
-    // must not add X-Auth-* headers the user did not ask for.
-    apiKey: null,
-    apiEmail: null,
-    userServiceKey: null,
-    // Left undefined, the constructor's default reads CLOUDFLARE_BASE_URL (client.ts:
-    // `baseURL = readEnv('CLOUDFLARE_BASE_URL')`).
-    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    // The executor owns retries: the SDK's own retry sleeps for whatever Retry-After says,
-    // without a cap (client.ts retryRequest), and would hide 429s from the shared pacing.
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 30_000,
-    // The SDK logs to console (stdout); `--json` output must stay one document.
-    logLevel: 'off',
-  });
+  // The SDK loads at the first purge (cloudflare-client.ts), once per provider; planning and
+  // describe() need only the batch arithmetic below.
+  let connection: Promise<Connection> | undefined;
+  const connect = (): Promise<Connection> => {
+    connection ??= import('./cloudflare-client.ts').then(({ createCloudflareClient, send }) => ({
+      client: createCloudflareClient(options),
+      send,
+    }));
+    return connection;
+  };
   const zoneId = config.zoneId;
   const at = `POST /zones/${zoneId}/purge_cache`;
   const perRequest = filesPerRequest(config);
@@ -117,6 +113,7 @@ export function createCloudflareProvider(
     async purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome> {
       if (batch.kind === 'prefixes') rejectBadPrefixes(batch.prefixes, zoneId, at);
       const requests = requestsFor(batch);
+      const { client, send } = await connect();
       for (const request of requests) {
         await send(client, request, { zoneId, at, token: options.token }, signal);
       }
