@@ -11,13 +11,14 @@ export const CONFIG_FLAGS = {
   baseline: { type: 'string' },
   'save-baseline': { type: 'string' },
   fix: { type: 'string' },
+  environment: { type: 'string' },
   'connect-to': { type: 'string', multiple: true },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export const CONFIG_USAGE =
-  '[--config FILE] [--dir DIR] [--base-url URL] [--baseline FILE] [--save-baseline FILE] [--fix touch|none] [--connect-to H1:P1:H2:P2]… [--timeout SECONDS] [--json]';
+  '[--config FILE] [--dir DIR] [--base-url URL] [--baseline FILE] [--save-baseline FILE] [--fix touch|none] [--environment NAME] [--connect-to H1:P1:H2:P2]… [--timeout SECONDS] [--json]';
 
 type ConfigFlagValues = {
   config?: string;
@@ -26,6 +27,7 @@ type ConfigFlagValues = {
   baseline?: string;
   'save-baseline'?: string;
   fix?: string;
+  environment?: string;
   'connect-to'?: string[];
   timeout?: string;
 };
@@ -50,6 +52,7 @@ export async function loadConfigFromFlags(
       baseline: values.baseline,
       saveBaseline: values['save-baseline'],
       fix: values.fix,
+      environment: values.environment,
       connectTo: values['connect-to'],
       timeoutSeconds: numberFlag(values.timeout, '--timeout'),
     },

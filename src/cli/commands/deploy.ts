@@ -1,4 +1,6 @@
+import { openBaselineStore } from '../../github/open-baseline-store.ts';
 import { deploy } from '../../pipeline/deploy.ts';
+import { deployDocument } from '../../pipeline/deploy-document.ts';
 import { renderDeployText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -22,19 +24,18 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
   );
   const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
+  const log = ioLogger(io);
+  const baselineStore = await openBaselineStore(config, { env: io.env, log });
   const progress = verifyProgress(io);
-  const { dryRunCalls, plan, ...result } = await deploy(config, {
+  const outcome = await deploy(config, {
+    baselineStore,
     dryRun: values['dry-run'] === true,
-    log: ioLogger(io),
+    log,
     signal: io.signal,
     env: io.env,
     onVerifyProgress: progress.onProgress,
   }).finally(progress.finish);
-  // A dry run shows the exact requests the plan would send, as each provider describes them.
-  const requests = (dryRunCalls ?? []).flatMap((call) =>
-    call.requests.map((line) => `${call.provider}: ${line}`),
-  );
-  const document = result.dryRun ? { ...result, plan, requests } : result;
+  const { result, document, requests } = deployDocument(outcome);
   if (!result.dryRun) await emitReports(io, result.verify, result, reports);
   printResult(io, values.json === true, document, () =>
     result.dryRun

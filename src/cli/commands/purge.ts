@@ -5,7 +5,11 @@ import type { ResolvedConfig } from '../../config/load-config.ts';
 import { formatPath } from '../../config/load-config.ts';
 import { type ProviderConfig, providerSchema } from '../../config/schema.ts';
 import { InputError, isEdgepurgeError } from '../../errors.ts';
-import { planManualPurge } from '../../plan/plan-purges.ts';
+import {
+  type ManualPurgeLabels,
+  manualPurgePlan,
+  manualPurgeTargets,
+} from '../../pipeline/manual-purge-targets.ts';
 import { createProviders, dryRunProvider, type RecordedCall } from '../../providers/index.ts';
 import { executePlan } from '../../purge/execute-plan.ts';
 import { renderPlanText, renderPurgeText } from '../../report/render-text.ts';
@@ -38,6 +42,13 @@ const FLAGS = {
   yes: { type: 'boolean', short: 'y' },
 } as const;
 
+const LABELS: ManualPurgeLabels = {
+  urls: '--url',
+  prefixes: '--prefix',
+  provider: '--provider',
+  usage: USAGE,
+};
+
 /**
  * `edgepurge purge`: a manual purge through the configured providers, or one described by
  * flags (`--provider cloudflare --zone-id …`). An empty purge is refused, never widened;
@@ -48,20 +59,18 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
   const adhoc = adhocProvider(values);
   const config = await loadOptionalConfig(values, io, adhoc !== undefined);
   const fromFile = values.file === undefined ? [] : await readList(values.file, io);
-  const rawUrls = [...(values.url ?? []), ...fromFile];
-  const baseUrl = config?.baseUrl ?? values['base-url'] ?? originOf(rawUrls);
-  const urls = rawUrls.map((url) => absolute(url, baseUrl));
-  const prefixes = (values.prefix ?? []).map((prefix) => hostPrefix(prefix, baseUrl));
-  const tags = values.tag ?? [];
-  const hosts = values.host ?? [];
-  const everything = values.everything === true;
-  if (urls.length + prefixes.length + tags.length + hosts.length === 0 && !everything) {
-    // An empty purge must never turn into a purge of everything.
-    throw new InputError('E_USAGE', 'edgepurge purge: nothing to purge', {
-      at: '--url',
-      hint: `name what to purge:\n${USAGE}`,
-    });
-  }
+  const { targets, baseUrl } = manualPurgeTargets(
+    {
+      urls: [...(values.url ?? []), ...fromFile],
+      prefixes: values.prefix ?? [],
+      tags: values.tag ?? [],
+      hosts: values.host ?? [],
+      everything: values.everything === true,
+    },
+    config?.baseUrl ?? values['base-url'],
+    LABELS,
+  );
+  const everything = targets.everything === true;
 
   const configs =
     adhoc !== undefined ? [adhoc] : selectProviders(config?.providers ?? [], values.provider);
@@ -69,17 +78,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
   const calls: RecordedCall[] = [];
   const real = createProviders(configs, io.env, { credentials: !dryRun });
   const providers = dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
-  const { plan, problems } = planManualPurge(
-    { urls, prefixes, tags, hosts, everything },
-    providers,
-    baseUrl ?? 'http://localhost',
-  );
-  if (problems.length > 0) {
-    throw new InputError('E_CAPABILITY', problems.join('; '), {
-      at: '--provider',
-      hint: 'choose a provider that can, with --provider, or purge by URL',
-    });
-  }
+  const plan = manualPurgePlan(targets, providers, baseUrl, LABELS);
   if (everything && !dryRun && !(await confirmEverything(io, values.yes === true, configs))) {
     io.stderr.write('not purged\n');
     return 1;
@@ -88,6 +87,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
   const summary = await executePlan(plan, providers, {
     signal: io.signal,
     log: ioLogger(io),
+    ...(config === undefined ? {} : { maxWaitSeconds: config.purge.maxWaitSeconds }),
   }).finally(() => Promise.all(real.map((provider) => provider.close?.())));
   const ok = summary.failed.length === 0;
   const requests = calls.flatMap((call) =>
@@ -238,57 +238,4 @@ async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<strin
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text;
-}
-
-function originOf(urls: readonly string[]): string | undefined {
-  for (const url of urls) {
-    if (/^https?:\/\//.test(url)) return new URL(url).origin;
-  }
-  return undefined;
-}
-
-function absolute(value: string, baseUrl: string | undefined): string {
-  try {
-    const url = new URL(value, baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    url.hash = '';
-    return url.href;
-  } catch {
-    throw new InputError(
-      'E_USAGE',
-      `--url "${value}" is not a URL${baseUrl === undefined ? '' : ' or a path'}`,
-      {
-        at: '--url',
-        hint:
-          baseUrl === undefined
-            ? 'give https://host/path, or --base-url for paths'
-            : 'give https://host/path or /path (resolved against baseUrl)',
-      },
-    );
-  }
-}
-
-/**
- * `/assets/` → `www.example.com/assets/` (a path on baseUrl's host); `host/path` and
- * `https://host/path` name the host. A bare `assets/` is refused: it would read as a host.
- */
-function hostPrefix(value: string, baseUrl: string | undefined): string {
-  const stripped = value.replace(/^https?:\/\//, '');
-  const refuse = (why: string): never => {
-    throw new InputError('E_USAGE', `--prefix "${value}" ${why}`, {
-      at: '--prefix',
-      hint: "give /path/ (on baseUrl's host) or host.name/path/, without a query",
-    });
-  };
-  if (stripped.startsWith('/')) {
-    if (baseUrl === undefined) refuse('is a path, and there is no baseUrl to find its host');
-    return `${new URL(baseUrl as string).host}${stripped}`;
-  }
-  const host = stripped.split('/')[0] ?? '';
-  const explicit =
-    value !== stripped || host.includes('.') || host.includes(':') || host === 'localhost';
-  if (!explicit)
-    refuse(`starts with "${host}", which is not a host name; for a path write /${stripped}`);
-  if (!/^[^/\s?#]+\/[^\s?#]*$/.test(stripped)) refuse('is not a path prefix');
-  return stripped;
 }

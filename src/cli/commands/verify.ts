@@ -1,14 +1,8 @@
 import { resolve } from 'node:path';
 import { requireManifestFile } from '../../manifest/baseline-file.ts';
-import { diffManifests } from '../../manifest/diff-manifests.ts';
-import { emptyManifest } from '../../manifest/manifest.ts';
-import { scanDir } from '../../manifest/scan-dir.ts';
+import { verifyReleaseFiles } from '../../pipeline/verify-release-files.ts';
 import { renderVerifyText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
-import { parseConnectTo } from '../../verify/connect-to.ts';
-import { createHttpClient } from '../../verify/http-client.ts';
-import { verifyTargets } from '../../verify/targets.ts';
-import { verifyRelease } from '../../verify/verify-release.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
@@ -38,33 +32,20 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   const config = await loadConfigFromFlags(values, io);
   const manifest =
     values.manifest === undefined
-      ? await scanDir(config.dir, { signal: io.signal })
+      ? undefined
       : await requireManifestFile(resolve(io.cwd, values.manifest));
   const previous =
     values.previous === undefined
-      ? emptyManifest()
+      ? undefined
       : await requireManifestFile(resolve(io.cwd, values.previous), 'previous manifest');
-  const diff = diffManifests(previous, manifest);
-  const targets = verifyTargets(diff, manifest, config.baseUrl, config.urls);
-  const client = createHttpClient({
-    connectTo: parseConnectTo(config.verify.connectTo),
-    connections: config.verify.concurrency,
-  });
-  const origin = config.verify.origin;
-  const originClient =
-    origin === undefined ? undefined : createHttpClient({ connections: config.verify.concurrency });
   const progress = verifyProgress(io);
   try {
-    const result = await verifyRelease(client, targets, new Map(), {
+    const result = await verifyReleaseFiles(config, {
+      ...(manifest === undefined ? {} : { manifest }),
+      ...(previous === undefined ? {} : { previous }),
       onProgress: progress.onProgress,
-      timeoutMs: config.verify.timeoutSeconds * 1000,
-      concurrency: config.verify.concurrency,
       signal: io.signal,
       log: ioLogger(io),
-      policy: config.policy,
-      ...(originClient !== undefined && origin !== undefined
-        ? { origin: { client: originClient, baseUrl: origin } }
-        : {}),
     });
     progress.finish();
     await emitReports(io, result, undefined, reports);
@@ -77,6 +58,5 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
     return result.ok ? 0 : 1;
   } finally {
     progress.finish();
-    await Promise.all([client.close(), originClient?.close()]);
   }
 }

@@ -1,0 +1,56 @@
+import type { ResolvedConfig } from '../config/load-config.ts';
+import type { Logger } from '../log.ts';
+import { diffManifests } from '../manifest/diff-manifests.ts';
+import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
+import { scanDir } from '../manifest/scan-dir.ts';
+import { resolveOriginStyle } from '../origin/resolve-origin-style.ts';
+import { parseConnectTo } from '../verify/connect-to.ts';
+import { createHttpClient } from '../verify/http-client.ts';
+import type { VerifyReport } from '../verify/report-types.ts';
+import { verifyTargets } from '../verify/targets.ts';
+import { type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
+
+/**
+ * The checks alone, as `edgepurge verify` and the Action's verify step run them. The release is
+ * `manifest` (default: a scan of `dir`); with `previous` only what changed since it is checked
+ * (and removed files must be gone), else every file of the release.
+ */
+export async function verifyReleaseFiles(
+  config: ResolvedConfig,
+  options: {
+    readonly manifest?: Manifest;
+    readonly previous?: Manifest;
+    readonly signal: AbortSignal;
+    readonly log: Logger;
+    readonly onProgress?: VerifyOptions['onProgress'];
+  },
+): Promise<VerifyReport> {
+  const manifest = options.manifest ?? (await scanDir(config.dir, { signal: options.signal }));
+  // No HEAD requests to guess the style here: `auto` takes the default.
+  const style = resolveOriginStyle(config.origin.validators, undefined);
+  const diff = diffManifests(options.previous ?? emptyManifest(), manifest, { style });
+  const targets = verifyTargets(diff, manifest, config.baseUrl, config.urls);
+  const client = createHttpClient({
+    connectTo: parseConnectTo(config.verify.connectTo),
+    connections: config.verify.concurrency,
+  });
+  const origin = config.verify.origin;
+  // The origin is asked directly (no connect-to rules): its own pool.
+  const originClient =
+    origin === undefined ? undefined : createHttpClient({ connections: config.verify.concurrency });
+  try {
+    return await verifyRelease(client, targets, new Map(), {
+      onProgress: options.onProgress,
+      timeoutMs: config.verify.timeoutSeconds * 1000,
+      concurrency: config.verify.concurrency,
+      signal: options.signal,
+      log: options.log,
+      policy: config.policy,
+      ...(originClient !== undefined && origin !== undefined
+        ? { origin: { client: originClient, baseUrl: origin } }
+        : {}),
+    });
+  } finally {
+    await Promise.all([client.close(), originClient?.close()]);
+  }
+}
