@@ -1,0 +1,38 @@
+import { openBaselineStore } from '../github/open-baseline-store.ts';
+import { planRelease } from '../pipeline/plan-release.ts';
+import { countRequests } from '../plan/plan-purges.ts';
+import { renderPlanMarkdown } from '../report/render-plan-markdown.ts';
+import type { StepContext, StepOutcome } from './step.ts';
+
+/**
+ * The plan step: what deploy would do, as the CLI's `plan` computes it. Sends no purge and
+ * writes nothing but the summary and, on a pull request, the one sticky plan comment.
+ */
+export async function planStep(context: StepContext): Promise<StepOutcome> {
+  const { config, inputs, env, log, signal, github } = context;
+  const store = await openBaselineStore(config, { env, log, token: inputs.githubToken });
+  const { release, document } = await planRelease(config, { env, log, signal, store });
+  const markdown = renderPlanMarkdown({
+    environment: config.environment,
+    diff: release.diff,
+    plan: release.plan,
+    toTouch: release.toTouch,
+    baseline: document.baseline,
+  });
+  await github.comment(markdown);
+  const diff = release.diff;
+  return {
+    ok: true,
+    document,
+    outputs: {
+      ok: true,
+      changed: diff.added.length + diff.changed.length + diff.removed.length,
+      purgedUrls: 0,
+      requests: countRequests(release.plan),
+      verified: 0,
+      staleUrls: [],
+      baselineSaved: false,
+    },
+    summary: markdown,
+  };
+}

@@ -1,0 +1,138 @@
+import { CONNECT_TO } from '../config/schema.ts';
+import { InputError } from '../errors.ts';
+
+export const ACTION_COMMANDS = ['deploy', 'plan', 'verify', 'purge'] as const;
+export type ActionCommand = (typeof ACTION_COMMANDS)[number];
+
+/** The Action's inputs, parsed: strings as the runner passes them, checked, nothing sent yet. */
+export interface ActionInputs {
+  /** `auto` is resolved against the event (see `commandFor`). */
+  readonly command: ActionCommand | 'auto';
+  readonly config?: string;
+  readonly dir?: string;
+  readonly baseUrl?: string;
+  readonly baseline?: string;
+  readonly environment?: string;
+  readonly fix?: 'touch' | 'none';
+  readonly dryRun: boolean;
+  readonly connectTo: readonly string[];
+  readonly report?: string;
+  readonly urls: readonly string[];
+  readonly prefixes: readonly string[];
+  readonly tags: readonly string[];
+  readonly hosts: readonly string[];
+  readonly everything: boolean;
+  readonly githubToken?: string;
+  readonly comment: boolean;
+  readonly status: boolean;
+}
+
+/** Reads one input by its action.yml name, as `@actions/core`'s `getInput` does (trimmed, '' when unset). */
+export type GetInput = (name: string) => string;
+
+// The runner passes booleans as the YAML 1.2 core schema spells them (what core.getBooleanInput
+// accepts); an empty string is an input left out, which takes the default.
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+
+/**
+ * Parses and checks every input. A wrong value throws an InputError naming the input (as the
+ * workflow spells it) with a hint; nothing is read from disk and nothing is sent. Pure.
+ */
+export function readInputs(get: GetInput): ActionInputs {
+  const optional = (name: string) => {
+    const value = get(name).trim();
+    return value === '' ? undefined : value;
+  };
+  const command = optional('command') ?? 'auto';
+  if (command !== 'auto' && !(ACTION_COMMANDS as readonly string[]).includes(command)) {
+    throw new InputError('E_INPUT', `input "command" is "${command}"`, {
+      at: 'command',
+      hint: `use one of auto, ${ACTION_COMMANDS.join(', ')} (auto: plan on pull_request, deploy otherwise)`,
+    });
+  }
+  const fix = optional('fix');
+  if (fix !== undefined && fix !== 'touch' && fix !== 'none') {
+    throw new InputError('E_INPUT', `input "fix" is "${fix}"`, {
+      at: 'fix',
+      hint: 'use touch (give changed files a new mtime) or none',
+    });
+  }
+  const connectTo = lines(get('connect-to'));
+  connectTo.forEach((rule, index) => {
+    if (!CONNECT_TO.test(rule)) {
+      throw new InputError('E_INPUT', `input "connect-to" line ${index + 1} is "${rule}"`, {
+        at: 'connect-to',
+        hint: 'one rule a line in curl --connect-to form HOST1:PORT1:HOST2:PORT2, e.g. www.example.com:443:127.0.0.1:8443',
+      });
+    }
+  });
+  const baseUrl = optional('base-url');
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+    throw new InputError('E_INPUT', `input "base-url" is "${baseUrl}", not an http(s) URL`, {
+      at: 'base-url',
+      hint: 'give scheme://host[:port], e.g. https://www.example.com',
+    });
+  }
+  const report = optional('report');
+  if (report !== undefined && !/\.html?$/i.test(report)) {
+    throw new InputError('E_INPUT', `input "report" is "${report}"`, {
+      at: 'report',
+      hint: 'name an .html file (the Markdown report is the step summary)',
+    });
+  }
+  return {
+    command: command as ActionInputs['command'],
+    config: optional('config'),
+    dir: optional('dir'),
+    baseUrl,
+    baseline: optional('baseline'),
+    environment: optional('environment'),
+    fix,
+    dryRun: bool(get, 'dry-run', false),
+    connectTo,
+    report,
+    urls: lines(get('urls')),
+    prefixes: lines(get('prefixes')),
+    tags: lines(get('tags')),
+    hosts: lines(get('hosts')),
+    everything: bool(get, 'everything', false),
+    githubToken: optional('github-token'),
+    comment: bool(get, 'comment', true),
+    status: bool(get, 'status', true),
+  };
+}
+
+/** Which command `auto` means for an event: a plan for a pull request, a deploy otherwise. */
+export function commandFor(command: ActionInputs['command'], eventName: string): ActionCommand {
+  if (command !== 'auto') return command;
+  return eventName === 'pull_request' || eventName === 'pull_request_target' ? 'plan' : 'deploy';
+}
+
+function bool(get: GetInput, name: string, fallback: boolean): boolean {
+  const value = get(name).trim();
+  if (value === '') return fallback;
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new InputError('E_INPUT', `input "${name}" is "${value}", not a boolean`, {
+    at: name,
+    hint: 'use true or false',
+  });
+}
+
+/** Newline-separated values; blank lines and `#` comments are skipped. */
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+import { verifyReleaseFiles } from '../pipeline/verify-release-files.ts';
+import { renderMarkdown } from '../report/render-markdown.ts';
+import { verifyOutputs } from './action-outputs.ts';
+import type { StepContext, StepOutcome } from './step.ts';
+
+/** The verify step: the CLI's `verify` without a previous manifest: every file of `dir` is checked. */
+export async function verifyStep(context: StepContext): Promise<StepOutcome> {
+  const { config, log, signal, github } = context;
+  await github.started(`verifying ${config.environment}`);
+  const report = await verifyReleaseFiles(config, { signal, log });
+  const outputs = {
+    ok: report.ok,
+    changed: 0,
+    purgedUrls: 0,
+    requests: 0,
+    ...verifyOutputs(report),
+    baselineSaved: false,
+  };
+  await github.finished(
+    report.ok ? 'success' : 'failure',
+    report.ok
+      ? `verified: ${outputs.verified} URLs fresh`
+      : `failed: ${report.stale.length} of ${report.checked} URLs stale`,
+  );
+  return {
+    ok: report.ok,
+    document: report,
+    outputs,
+    summary: renderMarkdown(report),
+    verify: report,
+    ...(report.ok
+      ? {}
+      : {
+          error: {
+            code: 'E_STALE',
+            message: `${report.stale.length} of ${report.checked} URLs failed verification`,
+            hint: 'the step summary lists each URL with its diagnosis',
+          },
+        }),
+  };
+}

@@ -1,0 +1,186 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
+import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
+import { writeSampleSite } from '../../src/demo/sample-site.ts';
+import {
+  FAKE_GITHUB_TOKEN,
+  type FakeGitHub,
+  githubFaults,
+  startFakeGitHub,
+} from '../support/fake-github.ts';
+import { type RunnerFiles, runAction, runnerFiles } from '../support/run-action.ts';
+
+const HOST = 'www.example.test';
+const SHA = 'a'.repeat(40);
+
+// The Action from the sources, as the runner runs it (a Node process with the runner's
+// variables), against the embedded origin + caching edge and the loopback GitHub fake. The same
+// stories on the bundled dist/action.js and real nginx + Varnish: test/e2e/action.test.ts.
+describe('the Action against the embedded edge and the GitHub fake', () => {
+  let files: RunnerFiles;
+  let origin: DemoServer;
+  let edge: DemoEdge;
+  let github: FakeGitHub;
+
+  beforeEach(async () => {
+    files = await runnerFiles();
+    await writeSampleSite(join(files.workspace, 'site'));
+    origin = await startOrigin({ root: join(files.workspace, 'site') });
+    edge = await startEdge({ origin: origin.url });
+    github = await startFakeGitHub();
+    await writeFile(
+      join(files.workspace, 'edgepurge.config.json'),
+      JSON.stringify({
+        dir: 'site',
+        baseUrl: `http://${HOST}`,
+        baseline: '.edgepurge/baseline.json',
+        providers: [{ type: 'varnish', endpoints: [edge.url] }],
+        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
+      }),
+    );
+  });
+  afterEach(async () => {
+    await edge.close();
+    await origin.close();
+    await github.close();
+    expect(github.violations).toEqual([]);
+  });
+
+  const run = (event: string, inputs: Record<string, string> = {}, payload: unknown = {}) =>
+    runAction({
+      files,
+      inputs: { 'github-token': FAKE_GITHUB_TOKEN, ...inputs },
+      event: { name: event, payload },
+      env: { GITHUB_API_URL: github.url },
+    });
+
+  it('push (auto = deploy): verified; outputs, JSON document, summary, HTML report; status pending then success', async () => {
+    const result = await run('push', { report: 'reports/edgepurge.html' });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs).toMatchObject({
+      ok: 'true',
+      'baseline-saved': 'true',
+      stale: '0',
+      'stale-urls': '[]',
+    });
+    const json = JSON.parse(await readFile(result.outputs.json as string, 'utf8'));
+    const added = json.diff.added.length;
+    expect(added).toBeGreaterThan(0);
+    expect(result.outputs.changed).toBe(String(added));
+    expect(result.outputs.verified).toBe(String(json.verify.checked));
+    expect(result.outputs['purged-urls']).toBe(String(json.purge.urls));
+    expect(result.outputs.requests).toBe(String(json.purge.requests));
+    expect(json).toMatchObject({ ok: true, baseline: { saved: true } });
+    expect(result.summary).toContain('edgepurge');
+    expect(result.summary).toContain(`| ${json.verify.checked} | ${json.verify.checked} | 0 |`);
+    expect(github.statuses.map((s) => [s.sha, s.context, s.state])).toEqual([
+      [SHA, 'edgepurge/production', 'pending'],
+      [SHA, 'edgepurge/production', 'success'],
+    ]);
+    expect(github.statuses[1]).toMatchObject({
+      target_url: 'https://github.example/acme/site/actions/runs/4242',
+    });
+    expect(github.statuses[1]?.description).toContain(`${json.verify.checked} URLs fresh`);
+    expect(github.comments).toEqual([]);
+    const html = await readFile(join(files.workspace, 'reports', 'edgepurge.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+
+    // Nothing changed: no purge, still a success.
+    const again = await run('workflow_dispatch');
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs).toMatchObject({ ok: 'true', changed: '0', requests: '0' });
+  });
+
+  it('pull_request (auto = plan): one comment, updated on the next run; nothing purged, no status', async () => {
+    const payload = { number: 7, pull_request: { number: 7 } };
+    const first = await run('pull_request', {}, payload);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]).toMatchObject({ issueNumber: 7 });
+    expect(github.comments[0]?.body).toContain('edgepurge plan for `production`');
+    expect(first.summary).toContain('edgepurge plan');
+    expect(first.outputs.ok).toBe('true');
+    expect(Number(first.outputs.requests)).toBeGreaterThan(0);
+    expect(edge.stats().purges).toBe(0);
+    expect(github.statuses).toEqual([]);
+
+    await writeFile(join(files.workspace, 'site', 'new-page.html'), '<h1>new</h1>\n');
+    const second = await run('pull_request', {}, payload);
+    expect(second.code, second.stdout).toBe(0);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]?.edits).toBe(1);
+    expect(github.comments[0]?.body).toContain('new-page.html');
+  });
+
+  it('a comment the token may not write (a fork): a warning, the step succeeds', async () => {
+    github.injectFaults(
+      (request) => request.method === 'POST' && request.url.includes('/comments'),
+      [githubFaults.forbidden()],
+    );
+    const result = await run('pull_request', {}, { number: 8, pull_request: { number: 8 } });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/^::warning::.*(403|not accessible|pull-requests: write)/m);
+    expect(github.comments).toEqual([]);
+  });
+
+  it('command: plan on push sets no status; status: false on a deployment sets none', async () => {
+    const plan = await run('push', { command: 'plan' });
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(edge.stats().purges).toBe(0);
+    expect(github.statuses).toEqual([]);
+    const quiet = await run('deployment', { status: 'false' }, { deployment: { id: 9 } });
+    expect(quiet.code, quiet.stdout).toBe(0);
+    expect(github.statuses).toEqual([]);
+    expect(github.deploymentStatuses).toEqual([]);
+  });
+
+  it('deployment event: a deployment status with environment_url = base URL, and the commit status', async () => {
+    const result = await run('deployment', { environment: 'staging' }, { deployment: { id: 31 } });
+    expect(result.code, result.stdout).toBe(0);
+    expect(github.statuses.map((s) => `${s.context} ${s.state}`)).toEqual([
+      'edgepurge/staging pending',
+      'edgepurge/staging success',
+    ]);
+    expect(github.deploymentStatuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(github.deploymentStatuses[1]).toMatchObject({
+      deploymentId: 31,
+      environment_url: `http://${HOST}`,
+    });
+  });
+
+  it('verify: every file checked through the edge; a failure reads as the CLI says it', async () => {
+    const ok = await run('workflow_dispatch', { command: 'verify' });
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.outputs).toMatchObject({ ok: 'true', stale: '0' });
+    expect(Number(ok.outputs.verified)).toBeGreaterThan(0);
+    expect(edge.stats().purges).toBe(0);
+
+    const broken = await run('workflow_dispatch', {
+      command: 'verify',
+      'connect-to': `${HOST}:80:127.0.0.1:9`,
+    });
+    expect(broken.code).toBe(1);
+    expect(broken.outputs.ok).toBe('false');
+    expect(broken.stdout).toMatch(/^::error::error: \d+ of \d+ URLs failed verification%0Ahint: /m);
+    expect(broken.summary).toContain('❌');
+  });
+
+  it('a failure before any work (bad config) says so in the summary too, and sets no status', async () => {
+    const result = await run('push', { config: 'edgepurge.config.json', 'base-url': 'ftp://x' });
+    expect(result.code).toBe(2);
+    expect(result.summary).toContain('base-url');
+    expect(github.statuses).toEqual([]);
+  });
+
+  it('purge: the urls input purges those URLs through the configured provider', async () => {
+    const result = await run('workflow_dispatch', {
+      command: 'purge',
+      urls: '/index.html\n/about/',
+    });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs).toMatchObject({ ok: 'true', 'purged-urls': '2' });
+    expect(edge.stats().purges).toBeGreaterThan(0);
+  });
+});
