@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { FastlyConfig } from '../config/schema.ts';
+import { RETRYABLE_KINDS } from '../purge/retry-policy.ts';
 import {
   errorCode,
   failureFor,
@@ -10,7 +11,7 @@ import {
   untilReset,
 } from './fastly-errors.ts';
 import { describeTarget, type FastlyRequest, keysTarget, label } from './fastly-requests.ts';
-import { PurgeError } from './purge-error.ts';
+import { batchFailure, PurgeError, type RequestFailure } from './purge-error.ts';
 
 // URL purges within one batch in flight at once; with 2 batches that is 16 requests.
 const URL_REQUESTS_IN_FLIGHT = 8;
@@ -23,31 +24,51 @@ export interface SendContext {
   readonly now: () => number;
 }
 
-/** Sends a batch's URL purges, a few at a time; stops starting new ones after a failure. */
+/**
+ * Sends a batch's URL purges, a few at a time, one request per URL. Each request stands on its
+ * own: a 5xx, a reset, a timeout or a 429 on one does not stop the others, and when any failed
+ * the error says which URLs were accepted (`accepted`) and which request failed how
+ * (`failures`), so the executor journals the accepted ones and retries only the rest. A refusal
+ * that no retry cures (auth, an unknown host) stops new requests: the next would meet it too.
+ */
 export async function sendAll(
   context: SendContext,
   requests: readonly FastlyRequest[],
   signal: AbortSignal,
 ): Promise<number> {
   const limit = pLimit(URL_REQUESTS_IN_FLIGHT);
-  let failure: { error: unknown } | undefined;
+  const accepted: string[] = [];
+  const failures: RequestFailure[] = [];
+  let unexpected: { error: unknown } | undefined;
+  let halted = false;
   let sent = 0;
   await Promise.all(
     requests.map((request) =>
       limit(async () => {
-        if (failure !== undefined || signal.aborted) return;
+        if (halted || signal.aborted) return;
         sent += 1;
         try {
           // URL purges do not spend the hourly budget (https://docs.fastly.com/api/), so their
           // rate-limit headers never pause the provider.
           await sendOnce(context, request, signal);
+          accepted.push(request.target);
         } catch (error) {
-          failure ??= { error };
+          if (!(error instanceof PurgeError)) {
+            // The caller's cancellation (or a bug): ends the batch, unretried.
+            unexpected ??= { error };
+            halted = true;
+            return;
+          }
+          failures.push({ targets: [request.target], error });
+          if (!RETRYABLE_KINDS.has(error.kind)) halted = true;
         }
       }),
     ),
   );
-  if (failure !== undefined) throw failure.error;
+  if (unexpected !== undefined) throw unexpected.error;
+  // Cancelled with URLs unsent: not a success, whatever was sent.
+  signal.throwIfAborted();
+  if (failures.length > 0) throw batchFailure(failures, accepted, sent);
   return sent;
 }
 

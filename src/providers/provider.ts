@@ -47,6 +47,16 @@ export interface PurgeOutcome {
   readonly pauseMs?: number;
 }
 
+/** What an earlier try of the same batch got done, so a retry sends only the rest. */
+export interface PurgeAttempt {
+  /**
+   * Requests accepted by earlier tries of this batch, by the provider's own key
+   * (`PurgeError.acceptedRequests`): a URL one node of a fleet took and another refused goes
+   * again to the second node only.
+   */
+  readonly accepted?: ReadonlySet<string>;
+}
+
 export interface Provider {
   /** Name in plans and reports (the type, or the configured `name`). */
   readonly name: string;
@@ -54,9 +64,10 @@ export interface Provider {
   readonly capabilities: ProviderCapabilities;
   /**
    * Applies one batch, once: no retries inside (the executor owns retries and pacing).
-   * Throws a PurgeError that says whether a retry can help.
+   * Throws a PurgeError that says whether a retry can help and, for a provider that sends a
+   * request per target, which targets (`accepted`) and requests (`acceptedRequests`) got through.
    */
-  purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome>;
+  purge(batch: PurgeBatch, signal: AbortSignal, attempt?: PurgeAttempt): Promise<PurgeOutcome>;
   /** What `--dry-run` prints for a batch: the exact requests, secrets left out. */
   describe?(batch: PurgeBatch): readonly string[];
   /** Why this provider cannot take a prefix (`host/path`), or undefined when it can. */

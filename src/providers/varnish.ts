@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
 import type { VarnishConfig } from '../config/schema.ts';
-import type { Provider, PurgeBatch, PurgeOutcome } from './provider.ts';
-import { PurgeError } from './purge-error.ts';
+import { RETRYABLE_KINDS } from '../purge/retry-policy.ts';
+import type { Provider, PurgeAttempt, PurgeBatch, PurgeOutcome } from './provider.ts';
+import { batchFailure, PurgeError, parseRetryAfter, type RequestFailure } from './purge-error.ts';
 
 /**
  * Varnish speaks the methods of examples/varnish/edgepurge.vcl: `PURGE <path>` with the public
@@ -15,10 +16,18 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
   const limits = new Map(endpoints.map((endpoint) => [endpoint, pLimit(config.concurrency)]));
   const timeoutMs = config.timeoutSeconds * 1000;
 
-  const send = (endpoint: string, init: VarnishRequest, signal: AbortSignal) =>
-    (limits.get(endpoint) as ReturnType<typeof pLimit>)(() =>
-      sendOnce(agent, endpoint, init, timeoutMs, signal),
-    );
+  /** Sends one request to one node, unless the batch was halted while it queued. */
+  const send = (
+    endpoint: string,
+    init: VarnishRequest,
+    signal: AbortSignal,
+    halted: () => boolean,
+  ): Promise<'sent' | 'skipped'> =>
+    (limits.get(endpoint) as ReturnType<typeof pLimit>)(async () => {
+      if (halted() || signal.aborted) return 'skipped';
+      await sendOnce(agent, endpoint, init, timeoutMs, signal);
+      return 'sent';
+    });
 
   return {
     name: config.name ?? 'varnish',
@@ -47,14 +56,71 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
     async close() {
       await agent.close();
     },
-    async purge(batch: PurgeBatch, signal: AbortSignal): Promise<PurgeOutcome> {
+    /**
+     * Every request to every node, each on its own: a target is accepted when every node
+     * accepted its request. When any failed, the error names the accepted targets and each
+     * failed request (node and target), so the executor retries only those. A refusal no
+     * retry cures (a node down, a 405) stops requests not yet started.
+     */
+    async purge(
+      batch: PurgeBatch,
+      signal: AbortSignal,
+      attempt?: PurgeAttempt,
+    ): Promise<PurgeOutcome> {
       const requests = toRequests(batch, config.banHeader);
+      const before = attempt?.accepted;
+      const failures: RequestFailure[] = [];
+      // Per request, the nodes that took it: now, or in an earlier try of this batch.
+      const tookIt = new Map<VarnishRequest, string[]>(requests.map((init) => [init, []]));
+      let unexpected: { error: unknown } | undefined;
+      let halted = false;
+      let sent = 0;
       await Promise.all(
-        endpoints.flatMap((endpoint) => requests.map((init) => send(endpoint, init, signal))),
+        endpoints.flatMap((endpoint) =>
+          requests.map(async (init) => {
+            const key = requestKey(endpoint, init);
+            // Accepted by this node in an earlier try: a PURGE is not sent twice to a node.
+            if (before?.has(key)) {
+              tookIt.get(init)?.push(key);
+              return;
+            }
+            try {
+              if ((await send(endpoint, init, signal, () => halted)) === 'skipped') return;
+              sent += 1;
+              tookIt.get(init)?.push(key);
+            } catch (error) {
+              sent += 1;
+              if (!(error instanceof PurgeError)) {
+                unexpected ??= { error };
+                halted = true;
+                return;
+              }
+              failures.push({ targets: init.targets, error });
+              if (!RETRYABLE_KINDS.has(error.kind)) halted = true;
+            }
+          }),
+        ),
       );
-      return { requests: requests.length * endpoints.length };
+      if (unexpected !== undefined) throw unexpected.error;
+      // Cancelled with requests unsent: not a success, whatever was sent.
+      signal.throwIfAborted();
+      const whole = requests.filter((init) => tookIt.get(init)?.length === endpoints.length);
+      if (whole.length < requests.length) {
+        // A target is accepted once every node took its request; what some nodes took of the
+        // others is handed back to the retry.
+        const partly = requests.filter((init) => !whole.includes(init));
+        const acceptedRequests = partly.flatMap((init) => tookIt.get(init) ?? []);
+        const accepted = whole.flatMap((init) => init.targets);
+        throw batchFailure(failures, accepted, sent, acceptedRequests);
+      }
+      return { requests: sent };
     },
   };
+}
+
+/** Names one request to one node, for PurgeAttempt.accepted. */
+function requestKey(endpoint: string, init: VarnishRequest): string {
+  return JSON.stringify([endpoint, init.method, init.host, init.path, init.headers ?? {}]);
 }
 
 interface VarnishRequest {
@@ -64,6 +130,8 @@ interface VarnishRequest {
   readonly headers?: Record<string, string>;
   /** What the failure message names: the URL, prefix or tags. */
   readonly target: string;
+  /** The batch's targets (batchTargets) this request purges: what it accepts or fails. */
+  readonly targets: readonly string[];
 }
 
 function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
@@ -76,6 +144,7 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
           path: `${url.pathname}${url.search}`,
           host: url.host,
           target: raw,
+          targets: [raw],
         };
       });
     case 'prefixes':
@@ -83,7 +152,14 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
         const slash = prefix.indexOf('/');
         const host = slash === -1 ? prefix : prefix.slice(0, slash);
         const path = slash === -1 ? '/' : prefix.slice(slash);
-        return { method: 'BAN', path: '/', host, headers: { [banHeader]: path }, target: prefix };
+        return {
+          method: 'BAN',
+          path: '/',
+          host,
+          headers: { [banHeader]: path },
+          target: prefix,
+          targets: [prefix],
+        };
       });
     case 'tags':
       // xkey has no host scope: a tag names objects on every host of the node.
@@ -94,6 +170,7 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
           host: 'localhost',
           headers: { 'xkey-purge': batch.tags.join(' ') },
           target: `tags ${batch.tags.join(' ')}`,
+          targets: batch.tags,
         },
       ];
     case 'hosts':
@@ -104,6 +181,8 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
         host,
         headers: { [banHeader]: '/' },
         target: `everything on ${host}`,
+        // An everything batch is one target ('*'): it is accepted when every host is.
+        targets: batch.kind === 'hosts' ? [host] : ['*'],
       }));
   }
 }
@@ -125,6 +204,7 @@ async function sendOnce(
   signal: AbortSignal,
 ): Promise<void> {
   let status: number;
+  let retryAfter: string | undefined;
   try {
     const response = await request(`${endpoint}${init.path}`, {
       dispatcher: agent,
@@ -133,6 +213,8 @@ async function sendOnce(
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
     status = response.statusCode;
+    const header = response.headers['retry-after'];
+    retryAfter = Array.isArray(header) ? header[0] : header;
     await response.body.dump();
   } catch (error) {
     if (signal.aborted) throw error;
@@ -151,6 +233,21 @@ async function sendOnce(
     );
   }
   if (status >= 200 && status < 300) return;
+  if (status === 429) {
+    // A node (or a throttle in front of it, e.g. vmod vsthrottle) says slow down: wait for its
+    // Retry-After (RFC 9110 10.2.3), bounded by purge.maxWaitSeconds.
+    throw new PurgeError(
+      'E_VARNISH_RATE_LIMIT',
+      `varnish ${endpoint}: ${init.method} ${init.target} answered 429`,
+      {
+        kind: 'rate-limit',
+        status,
+        at: endpoint,
+        retryAfterMs: parseRetryAfter(retryAfter),
+        hint: 'the node limits purge requests; lower "concurrency" for this provider',
+      },
+    );
+  }
   throw new PurgeError(
     'E_VARNISH_PURGE',
     `varnish ${endpoint}: ${init.method} ${init.target} answered ${status}`,

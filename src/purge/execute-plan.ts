@@ -1,18 +1,25 @@
 import pLimit from 'p-limit';
-import pRetry from 'p-retry';
 import { isEdgepurgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
-import { batchTargets, makeBatch, type Provider, type PurgeBatch } from '../providers/provider.ts';
+import type { PurgePlan } from '../plan/plan-purges.ts';
+import { batchTargets, type Provider } from '../providers/provider.ts';
 import { PurgeError } from '../providers/purge-error.ts';
+import { applyBatch, type BatchContext, BatchFailed, type Tally } from './apply-batch.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Journal, noJournal } from './journal.ts';
-import { DEFAULT_RETRY_POLICY, RETRYABLE_KINDS, type RetryPolicy } from './retry-policy.ts';
+import {
+  DEFAULT_MAX_WAIT_SECONDS,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+} from './retry-policy.ts';
 import { createTokenBucket } from './token-bucket.ts';
 
 export interface PurgeFailure {
   readonly provider: string;
+  /** The targets not purged, shortened for a line of text (`a b c … (50)`). */
   readonly target: string;
+  /** Every target this failure left unpurged; what a batch had accepted is not among them. */
+  readonly targets?: readonly string[];
   readonly error: string;
   readonly code: string;
   readonly hint?: string;
@@ -25,7 +32,7 @@ export interface PurgeSummary {
   readonly prefixes: number;
   readonly tags: number;
   readonly failed: readonly PurgeFailure[];
-  /** Attempts that failed and were tried again. */
+  /** Requests that failed and were tried again. */
   readonly retries: number;
   /** 429 answers met. */
   readonly rateLimited: number;
@@ -33,7 +40,7 @@ export interface PurgeSummary {
   readonly splits: number;
   /** Targets the journal showed applied by an earlier, interrupted run. */
   readonly skipped: number;
-  /** Milliseconds spent waiting on rate budgets and Retry-After. */
+  /** Milliseconds spent waiting before sending: rate budgets, Retry-After and retry backoff. */
   readonly pacedMs: number;
 }
 
@@ -44,14 +51,20 @@ export interface ExecuteOptions {
   readonly retry?: RetryPolicy;
   /** Records each applied batch; a resumed run skips what it holds (see withoutApplied). */
   readonly journal?: Journal;
+  /**
+   * `purge.maxWaitSeconds`: how long one request may wait, in all, on a provider's rate limit
+   * before it is given up (default 300). 429s never spend the error budget.
+   */
+  readonly maxWaitSeconds?: number;
 }
 
 /**
  * Executes a plan exactly: providers in their configured order (inner cache first, so an outer
  * cache never refills from a stale inner one); within a provider, `capabilities.concurrency`
- * batches at once, each request paced by the provider's token bucket, retried by policy, split
- * when refused as too large, and journaled once applied. When a provider fails, later providers
- * are not purged, and every failure is reported: nothing is silently skipped.
+ * batches at once, each request paced by the provider's token bucket, retried on its own budget
+ * (retry-policy.ts), split when refused as too large, and journaled once accepted — what a
+ * failed batch had accepted included. When a provider fails, later providers are not purged,
+ * and every failure is reported with the exact targets it left unpurged.
  */
 export async function executePlan(
   plan: PurgePlan,
@@ -60,19 +73,13 @@ export async function executePlan(
 ): Promise<PurgeSummary> {
   const clock = options.clock ?? systemClock;
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const maxWaitMs = (options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000;
   const journal = options.journal ?? noJournal;
   const byName = new Map(providers.map((provider) => [provider.name, provider]));
   const failed: PurgeFailure[] = [];
-  const totals = {
-    requests: 0,
-    urls: 0,
-    prefixes: 0,
-    tags: 0,
-    retries: 0,
-    rateLimited: 0,
-    splits: 0,
-    pacedMs: 0,
-  };
+  const tally: Tally = { requests: 0, retries: 0, rateLimited: 0, splits: 0, backoffMs: 0 };
+  const counts = { urls: 0, prefixes: 0, tags: 0 };
+  let pacedMs = 0;
 
   for (const [index, providerPlan] of plan.providers.entries()) {
     const provider = byName.get(providerPlan.provider);
@@ -82,72 +89,23 @@ export async function executePlan(
     const total = providerPlan.entries.length;
     let done = 0;
 
-    const attempt = async (batch: PurgeBatch): Promise<void> => {
-      await bucket.take(options.signal);
-      let outcome: Awaited<ReturnType<Provider['purge']>>;
-      try {
-        outcome = await provider.purge(batch, options.signal);
-      } catch (error) {
-        // The failed call reached the provider (or tried to): it counts as a request sent.
-        totals.requests += 1;
-        throw error;
-      }
-      totals.requests += outcome.requests;
-      if (outcome.pauseMs !== undefined && outcome.pauseMs > 0)
-        bucket.pauseUntil(clock.now() + outcome.pauseMs);
-    };
-
-    const apply = async (batch: PurgeBatch): Promise<void> => {
-      try {
-        await pRetry(() => attempt(batch), {
-          retries: policy.retries,
-          minTimeout: policy.minDelayMs,
-          maxTimeout: policy.maxDelayMs,
-          factor: policy.factor,
-          randomize: true,
-          signal: options.signal,
-          shouldRetry: ({ error }) =>
-            error instanceof PurgeError && RETRYABLE_KINDS.has(error.kind),
-          onFailedAttempt: ({ error, retriesLeft }) => {
-            if (!(error instanceof PurgeError) || !RETRYABLE_KINDS.has(error.kind)) return;
-            if (error.kind === 'rate-limit') {
-              totals.rateLimited += 1;
-              // The budget is the account's: hold every request of this provider, not just this one.
-              const wait = Math.min(
-                error.retryAfterMs ?? policy.minDelayMs,
-                policy.retryAfterCapMs,
-              );
-              bucket.pauseUntil(clock.now() + wait);
-            }
-            if (retriesLeft === 0) return;
-            totals.retries += 1;
-            options.log.info(
-              `purge ${provider.name}: ${error.message}; retrying (${retriesLeft} left)`,
-            );
-          },
-        });
-      } catch (error) {
-        if (error instanceof PurgeError && error.kind === 'too-large') {
-          const halves = split(batch);
-          if (halves !== undefined) {
-            totals.splits += 1;
-            options.log.info(
-              `purge ${provider.name}: batch of ${batchTargets(batch).length} refused as too large; splitting`,
-            );
-            await Promise.all(halves.map(apply));
-            return;
-          }
-        }
-        throw error;
-      }
-      await journal.record(provider.name, batch);
-      count(batch);
-    };
-
-    const count = (batch: PurgeBatch) => {
-      if (batch.kind === 'urls') totals.urls += batch.urls.length;
-      if (batch.kind === 'prefixes') totals.prefixes += batch.prefixes.length;
-      if (batch.kind === 'tags') totals.tags += batch.tags.length;
+    const context: BatchContext = {
+      provider,
+      bucket,
+      clock,
+      policy,
+      maxWaitMs,
+      signal: options.signal,
+      log: options.log,
+      tally,
+      // Accepted targets are journaled and counted at once, even when the rest of their batch
+      // fails: a failed run's report says what was purged, and a resume skips it.
+      onAccepted: async (batch) => {
+        await journal.record(provider.name, batch);
+        if (batch.kind === 'urls') counts.urls += batch.urls.length;
+        if (batch.kind === 'prefixes') counts.prefixes += batch.prefixes.length;
+        if (batch.kind === 'tags') counts.tags += batch.tags.length;
+      },
     };
 
     // A failure that no other batch can escape (a bad token, a wrong zone, a node that is down)
@@ -157,21 +115,25 @@ export async function executePlan(
       providerPlan.entries.map((entry) =>
         limit(async () => {
           if (stopped !== undefined) {
+            const targets = batchTargets(entry);
             failed.push({
               ...stopped,
-              target: describeTargets(entry),
+              target: describeTargets(targets),
+              targets,
               error: `not sent: ${stopped.error}`,
             });
             done++;
             return;
           }
           try {
-            await apply(entry);
+            await applyBatch(entry, context);
           } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
-            const failure = toFailure(provider.name, entry, error);
+            const cause = error instanceof BatchFailed ? error.error : error;
+            const targets = error instanceof BatchFailed ? error.targets : batchTargets(entry);
+            const failure = toFailure(provider.name, targets, cause);
             failed.push(failure);
-            if (error instanceof PurgeError && STOPS_PROVIDER.has(error.kind)) stopped ??= failure;
+            if (cause instanceof PurgeError && stopsProvider(cause)) stopped ??= failure;
           }
           done++;
           if (done % 20 === 0 || done === total)
@@ -179,7 +141,7 @@ export async function executePlan(
         }),
       ),
     );
-    totals.pacedMs += bucket.waitedMs();
+    pacedMs += bucket.waitedMs();
     if (failed.length > 0) {
       const rest = plan.providers.slice(index + 1).map((p) => p.provider);
       if (rest.length > 0)
@@ -187,7 +149,8 @@ export async function executePlan(
       break;
     }
   }
-  return { ...totals, failed, skipped: 0 };
+  const { backoffMs, ...sent } = tally;
+  return { ...sent, ...counts, pacedMs: pacedMs + backoffMs, failed, skipped: 0 };
 }
 
 /** The summary of a purge that sent nothing. */
@@ -206,31 +169,34 @@ export function emptySummary(): PurgeSummary {
   };
 }
 
-/** Two halves of a batch, or undefined when it holds one item and cannot be split. */
-function split(batch: PurgeBatch): [PurgeBatch, PurgeBatch] | undefined {
-  const targets = batchTargets(batch);
-  if (targets.length < 2 || batch.kind === 'everything') return undefined;
-  const middle = Math.ceil(targets.length / 2);
-  return [
-    makeBatch(batch.kind, targets.slice(0, middle)),
-    makeBatch(batch.kind, targets.slice(middle)),
-  ];
-}
-
 /** Failure kinds that every later batch of the provider would meet too. */
 const STOPS_PROVIDER: ReadonlySet<PurgeError['kind']> = new Set(['auth', 'not-found', 'refused']);
 
-function describeTargets(entry: PlanEntry): string {
-  const targets = batchTargets(entry);
+/**
+ * Whether every later batch of the provider would meet this failure too: a refusal no retry
+ * cures, or a rate limit that outlasted purge.maxWaitSeconds (the budget is the account's, so
+ * the next batch would wait as long again, and a deploy of many batches would never end).
+ */
+function stopsProvider(error: PurgeError): boolean {
+  return STOPS_PROVIDER.has(error.kind) || error.kind === 'rate-limit';
+}
+
+function describeTargets(targets: readonly string[]): string {
   return targets.length > 3
     ? `${targets.slice(0, 3).join(' ')} … (${targets.length})`
     : targets.join(' ');
 }
 
-function toFailure(provider: string, entry: PlanEntry, error: unknown): PurgeFailure {
-  const target = describeTargets(entry);
+function toFailure(provider: string, targets: readonly string[], error: unknown): PurgeFailure {
+  const target = describeTargets(targets);
   if (isEdgepurgeError(error)) {
-    return { provider, target, error: error.message, code: error.code, hint: error.hint };
+    return { provider, target, targets, error: error.message, code: error.code, hint: error.hint };
   }
-  return { provider, target, error: String((error as Error)?.message ?? error), code: 'E_PURGE' };
+  return {
+    provider,
+    target,
+    targets,
+    error: String((error as Error)?.message ?? error),
+    code: 'E_PURGE',
+  };
 }

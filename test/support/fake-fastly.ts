@@ -11,7 +11,18 @@ export interface FakeFastlyOptions {
    * purge_all spends the budget, and purge_all with none left answers 429.
    */
   readonly rateLimit?: { remaining: number; resetEpochSeconds: number };
+  /**
+   * Runs for each accepted purge before the API answers (e.g. forward it to a real cache);
+   * a throw answers 500 and the purge is not recorded.
+   */
+  readonly onPurge?: (purge: FakeFastlyPurge) => void | Promise<void>;
 }
+
+/** One accepted purge, as `onPurge` sees it. */
+export type FakeFastlyPurge =
+  | { readonly op: 'url'; readonly cachedUrl: string }
+  | { readonly op: 'keys'; readonly keys: readonly string[] }
+  | { readonly op: 'all' };
 
 export interface FakeFastlyPurged {
   /** `host/path?query` of each accepted URL purge, as sent. */
@@ -68,7 +79,17 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
     body,
   });
 
-  const handle = (request: FakeRequest): FakeAnswer => {
+  /** Runs onPurge; a 500 answer when it throws, undefined when the purge may be recorded. */
+  const forward = async (purge: FakeFastlyPurge): Promise<FakeAnswer | undefined> => {
+    try {
+      await options.onPurge?.(purge);
+      return undefined;
+    } catch (error) {
+      return { status: 500, body: { msg: `purge forwarding failed: ${String(error)}` } };
+    }
+  };
+
+  const handle = async (request: FakeRequest): Promise<FakeAnswer> => {
     if (request.headers['fastly-key'] !== options.token) {
       return { status: 401, body: { msg: 'Provided credentials are missing or invalid' } };
     }
@@ -77,6 +98,8 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
     const route = parseRoute(request.url);
     if (route === undefined) return answer(404, { msg: 'Record not found' });
     if (route.op === 'url') {
+      const failed = await forward({ op: 'url', cachedUrl: route.cachedUrl });
+      if (failed !== undefined) return failed;
       purged.urls.push(route.cachedUrl);
       if (soft) purged.soft += 1;
       return answer(200, { status: 'ok', id: purgeId() });
@@ -91,13 +114,19 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
       budget.remaining -= 1;
     }
     switch (route.op) {
-      case 'all':
+      case 'all': {
+        const failed = await forward({ op: 'all' });
+        if (failed !== undefined) return failed;
         purged.all += 1;
         return answer(200, { status: 'ok' });
-      case 'key':
+      }
+      case 'key': {
+        const failed = await forward({ op: 'keys', keys: [route.key] });
+        if (failed !== undefined) return failed;
         purged.keys.push(route.key);
         if (soft) purged.soft += 1;
         return answer(200, { status: 'ok', id: purgeId() });
+      }
       case 'keys': {
         const keys = requestedKeys(request);
         if (keys.length === 0) {
@@ -109,6 +138,8 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
             reason: 'Batch surrogate key request only supports up to 256 surrogate keys',
           });
         }
+        const failed = await forward({ op: 'keys', keys });
+        if (failed !== undefined) return failed;
         purged.keys.push(...keys);
         if (soft) purged.soft += 1;
         return answer(200, Object.fromEntries(keys.map((key) => [key, purgeId()])));

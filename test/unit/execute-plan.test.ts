@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import type { PlanEntry, PurgePlan } from '../../src/plan/plan-purges.ts';
+import { batchTargets, type PurgeBatch } from '../../src/providers/provider.ts';
 import { PurgeError } from '../../src/providers/purge-error.ts';
 import { executePlan } from '../../src/purge/execute-plan.ts';
-import { openJournal, withoutApplied } from '../../src/purge/journal.ts';
+import { noJournal, openJournal, withoutApplied } from '../../src/purge/journal.ts';
 import type { RetryPolicy } from '../../src/purge/retry-policy.ts';
 import { fakeClock, memoryProvider } from '../support/memory-provider.ts';
 
@@ -169,6 +170,187 @@ describe('executePlan', () => {
   });
 });
 
+describe('executePlan: the unit of retry is the request', () => {
+  // A per-URL provider (Fastly, Varnish): a batch of n URLs is n requests.
+  const perUrl = (clock = fakeClock()) => {
+    const cdn = memoryProvider('cdn', { concurrency: 2 }, clock);
+    return { cdn, clock };
+  };
+  const acceptedTwice = (cdn: ReturnType<typeof memoryProvider>) => {
+    const seen = new Set<string>();
+    const twice: string[] = [];
+    for (const request of cdn.requests) {
+      if (seen.has(request.target)) twice.push(request.target);
+      if (request.accepted) seen.add(request.target);
+    }
+    return twice;
+  };
+
+  it("the issue's case: 6 URLs, a 429 every 4th request, 20 % 503s, a budget of 2: all purged, none resent", async () => {
+    const { cdn, clock } = perUrl();
+    cdn.failRequest = (n) =>
+      n % 4 === 3 ? failure('rate-limit', 1_000) : n % 5 === 0 ? failure('server') : undefined;
+    const all = urls(6);
+    const summary = await executePlan(plan(['cdn', batches(all, 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retries: 2 },
+    });
+    expect(summary.failed).toEqual([]);
+    expect(summary.urls).toBe(6);
+    expect([...cdn.applied].sort()).toEqual(all);
+    // Sent again only while not accepted: an accepted URL never goes twice.
+    expect(acceptedTwice(cdn)).toEqual([]);
+    expect(summary.requests).toBe(cdn.requests.length);
+    expect(summary.rateLimited).toBe(cdn.requests.filter((_, n) => n % 4 === 3).length);
+    expect(summary.rateLimited).toBeGreaterThan(0);
+    expect(summary.retries).toBe(cdn.requests.filter((r) => !r.accepted).length);
+  });
+
+  it('429s are bounded by time, not by the error budget', async () => {
+    const { cdn, clock } = perUrl();
+    // Twenty 429s in a row for the one URL, then accepted; one error retry allowed.
+    cdn.failRequest = (n) => (n < 20 ? failure('rate-limit', 2_000) : undefined);
+    const summary = await executePlan(plan(['cdn', batches(urls(1), 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retries: 1 },
+      maxWaitSeconds: 60,
+    });
+    expect(summary.failed).toEqual([]);
+    expect(summary.urls).toBe(1);
+    expect(summary.rateLimited).toBe(20);
+    // Each 429 waited for its Retry-After on the (virtual) clock.
+    expect(clock.slept).toEqual(Array(20).fill(2_000));
+  });
+
+  it('a 429 without Retry-After still waits the floor, so a storm ends by time', async () => {
+    const { cdn, clock } = perUrl();
+    cdn.failRequest = () => failure('rate-limit', 0);
+    const summary = await executePlan(plan(['cdn', batches(urls(1), 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, rateLimitFloorMs: 1_000 },
+      maxWaitSeconds: 10,
+    });
+    expect(clock.slept).toEqual(Array(10).fill(1_000));
+    expect(summary.failed).toHaveLength(1);
+    expect(summary.rateLimited).toBe(11);
+  });
+
+  it('a 429 storm longer than maxWaitSeconds fails precisely: accepted URLs counted and journaled, the rest named', async () => {
+    const { cdn, clock } = perUrl();
+    // The first 4 requests are accepted; from then on, every request meets a 429 (reset 60 s).
+    cdn.failRequest = (n) => (n < 4 ? undefined : failure('rate-limit', 60_000));
+    const records: string[] = [];
+    const journal = {
+      ...noJournal,
+      record: async (_provider: string, batch: PurgeBatch) => {
+        records.push(...batchTargets(batch));
+      },
+    };
+    const all = urls(10);
+    const summary = await executePlan(plan(['cdn', batches(all, 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retryAfterCapMs: 60_000 },
+      journal,
+      maxWaitSeconds: 300,
+    });
+    // 300 s allow five waits of 60 s: six rounds of the 6 URLs left, then they are given up.
+    expect(clock.slept).toEqual(Array(5).fill(60_000));
+    expect(summary.urls).toBe(4);
+    expect(records).toEqual(all.slice(0, 4));
+    expect(summary.failed).toHaveLength(1);
+    const [failed] = summary.failed;
+    expect(failed?.targets).toEqual(all.slice(4));
+    expect(failed?.target).toBe(`${all.slice(4, 7).join(' ')} … (6)`);
+    expect(failed?.error).toContain('still rate-limited after waiting 300 s');
+    expect(failed?.error).toContain('purge.maxWaitSeconds is 300');
+    expect(failed?.hint).toContain('raise purge.maxWaitSeconds');
+    expect(summary.rateLimited).toBe(36);
+    expect(summary.retries).toBe(30);
+    expect(cdn.requests.filter((r) => all.slice(0, 4).includes(r.target))).toHaveLength(4);
+  });
+
+  it("a request that spends its error budget fails alone: the batch's other URLs are purged", async () => {
+    const { cdn, clock } = perUrl();
+    const all = urls(10);
+    const broken = all[3] as string;
+    cdn.failRequest = (_n, target) => (target === broken ? failure('server') : undefined);
+    const summary = await executePlan(plan(['cdn', batches(all, 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retries: 3 },
+    });
+    expect(summary.urls).toBe(9);
+    expect(summary.failed).toHaveLength(1);
+    expect(summary.failed[0]?.targets).toEqual([broken]);
+    expect(summary.failed[0]?.error).toBe('test server (failed 4 times; no retries left)');
+    // The nine were sent once; the broken one four times (1 + 3 retries).
+    expect(cdn.requests.filter((r) => r.target === broken)).toHaveLength(4);
+    expect(cdn.requests).toHaveLength(13);
+    expect(summary.retries).toBe(3);
+  });
+
+  it('a rate limit that outlasts maxWaitSeconds stops the provider: the batches after it are not sent', async () => {
+    const clock = fakeClock();
+    const cdn = memoryProvider('cdn', { concurrency: 1 }, clock);
+    cdn.failAt = () => failure('rate-limit', 10_000);
+    const all = urls(150);
+    const summary = await executePlan(plan(['cdn', batches(all, 30)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retryAfterCapMs: 10_000 },
+      maxWaitSeconds: 30,
+    });
+    // The first batch tried 4 times (3 waits of 10 s); the other four were never sent.
+    expect(cdn.calls).toHaveLength(4);
+    expect(clock.now() - 1_000_000).toBe(30_000);
+    expect(summary.failed).toHaveLength(5);
+    expect(summary.failed.slice(1).every((f) => f.error.startsWith('not sent: '))).toBe(true);
+    expect(summary.failed.flatMap((f) => f.targets)).toEqual(all);
+  });
+
+  it('a reset further away than maxWaitSeconds fails at once, saying so', async () => {
+    const { cdn, clock } = perUrl();
+    cdn.failRequest = () => failure('rate-limit', 3_600_000);
+    const summary = await executePlan(plan(['cdn', batches(urls(2), 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: { ...policy, retryAfterCapMs: 3_600_000 },
+      maxWaitSeconds: 300,
+    });
+    expect(clock.slept).toEqual([]);
+    expect(summary.failed[0]?.error).toContain(
+      'the reset is 3600 s away, past purge.maxWaitSeconds (300)',
+    );
+    expect(summary.failed[0]?.targets).toEqual(urls(2));
+  });
+
+  it('a refusal no retry cures keeps what was accepted and reports only the rest', async () => {
+    const { cdn, clock } = perUrl();
+    const all = urls(5);
+    cdn.failRequest = (_n, target) => (target === all[2] ? failure('auth') : undefined);
+    const summary = await executePlan(plan(['cdn', batches(all, 50)]), [cdn], {
+      signal,
+      log: silentLogger,
+      clock,
+      retry: policy,
+    });
+    expect(summary.urls).toBe(4);
+    expect(summary.failed.map((f) => f.targets)).toEqual([[all[2]]]);
+    expect(summary.retries).toBe(0);
+  });
+});
+
 describe('journal: an interrupted purge resumes, skipping nothing', () => {
   let dir: string;
   beforeEach(async () => {
@@ -200,12 +382,47 @@ describe('journal: an interrupted purge resumes, skipping nothing', () => {
 
     const journal2 = await openJournal(path, 'release-a');
     const resumed = withoutApplied(full, journal2);
-    expect(resumed.skipped).toBe(first.applied.length - 30);
+    // Every batch the provider accepted is journaled, the one it accepted as the kill came too.
+    expect(resumed.skipped).toBe(first.applied.length);
     const second = memoryProvider('cdn');
     await executePlan(resumed.plan, [second], { signal, log: silentLogger, journal: journal2 });
     expect(new Set([...first.applied, ...second.applied])).toEqual(new Set(all));
     // Only the batch in flight at the kill may be sent twice; nothing is skipped.
     expect(second.applied.length).toBeLessThanOrEqual(all.length - resumed.skipped);
+    await journal2.remove();
+  });
+
+  it('what a failed batch had accepted is journaled: the resume sends only the rest', async () => {
+    const path = join(dir, 'baseline.json.journal');
+    const all = urls(50);
+    const full = plan(['cdn', batches(all, 50)]);
+    const first = memoryProvider('cdn', {}, fakeClock());
+    // One request per URL; the 13th and 40th URLs' nodes are down for the whole first run.
+    const down = new Set([all[12], all[39]]);
+    first.failRequest = (_n, target) => (down.has(target) ? failure('server') : undefined);
+    const journal1 = await openJournal(path, 'release-a');
+    const failed = await executePlan(full, [first], {
+      signal,
+      log: silentLogger,
+      clock: fakeClock(),
+      retry: { ...policy, retries: 2 },
+      journal: journal1,
+    });
+    await journal1.close();
+    expect(failed.urls).toBe(48);
+    expect(failed.failed.flatMap((f) => f.targets)).toEqual([all[12], all[39]]);
+
+    const journal2 = await openJournal(path, 'release-a');
+    const resumed = withoutApplied(full, journal2);
+    expect(resumed.skipped).toBe(48);
+    const second = memoryProvider('cdn');
+    const summary = await executePlan(resumed.plan, [second], {
+      signal,
+      log: silentLogger,
+      journal: journal2,
+    });
+    expect(summary).toMatchObject({ urls: 2, failed: [] });
+    expect(second.applied).toEqual([all[12], all[39]]);
     await journal2.remove();
   });
 
