@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORIGIN_STYLES } from '../origin/origin-style.ts';
 
 /**
  * The one description of edgepurge's configuration: every key's type, default and meaning.
@@ -156,6 +157,16 @@ export const configSchema = z
       .enum(['touch', 'none'])
       .default('touch')
       .describe('touch: give changed files a new mtime so mtime-size validators change.'),
+    origin: z
+      .strictObject({
+        validators: z
+          .enum(['auto', ...ORIGIN_STYLES])
+          .default('auto')
+          .describe(
+            'How the origin builds ETags, which decides hazards and the touch: auto (identified from what the origin serves), nginx ("hex(mtime s)-hex(size)"), apache (FileETag MTime Size), apache-inode (FileETag INode MTime Size), express (send: W/"hex(size)-hex(mtime ms)"), caddy (2.11+), caddy-2.8 (2.8–2.10), caddy-2.0 (2.0–2.7, Debian\'s 2.6), lighttpd, content (follows the bytes: S3, Cloudflare Pages, Netlify), none (no ETag; Last-Modified only).',
+          ),
+      })
+      .prefault({}),
     urls: z
       .strictObject({
         cleanUrls: z
@@ -238,6 +249,15 @@ export const configSchema = z
           .min(1)
           .optional()
           .describe('Refuse a plan that needs more purge requests than this on any provider.'),
+        // Default: DEFAULT_MAX_WAIT_SECONDS in src/purge/retry-policy.ts.
+        maxWaitSeconds: z
+          .number()
+          .positive()
+          .max(86_400)
+          .default(300)
+          .describe(
+            "How long one purge request may wait, in all, on a provider's rate limit (429, Retry-After) before it is given up. Rate limits never spend the error retries.",
+          ),
       })
       .prefault({}),
     policy: z.array(policyRule).default([]).describe('Cache-Control the edge must send.'),

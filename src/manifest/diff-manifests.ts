@@ -1,9 +1,12 @@
+import { hazardOf } from '../origin/hazard-of.ts';
+import type { OriginStyle } from '../origin/origin-style.ts';
 import { comparePaths, fileEntry, type Manifest } from './manifest.ts';
 
 /**
- * `validator-unchanged`: the content changed but size and mtime did not, so an mtime-size ETag
- * (nginx, Apache, Express) and Last-Modified stay the same and revalidations answer 304.
- * `mtime-only`: the mtime changed but the content did not; no purge is needed.
+ * `validator-unchanged`: the content changed but the origin's validator will not (see
+ * `hazardOf`: an mtime-size ETag at its resolution, e.g. nginx's whole seconds), so
+ * revalidations answer 304 with the old file. `mtime-only`: the mtime changed enough to change
+ * the validator but the content did not; no purge is needed.
  */
 export type HazardKind = 'validator-unchanged' | 'mtime-only';
 
@@ -20,11 +23,25 @@ export interface ManifestDiff {
   readonly hazards: readonly Hazard[];
 }
 
+export interface DiffOptions {
+  /**
+   * How the origin builds validators (default `nginx`: mtime in whole seconds and size, the
+   * coarsest mtime ETag, so the one that finds the most `validator-unchanged` hazards). A
+   * `content` origin has none. `auto` must be resolved to a style before diffing.
+   */
+  readonly style?: OriginStyle;
+}
+
 /**
- * Compares the last verified release with the new one. Pure; every list is sorted.
- * Mtimes compare at whole seconds, the resolution of nginx's ETag and of Last-Modified.
+ * Compares the last verified release with the new one. Pure; every list is sorted. Hazards
+ * follow the origin's validator model (`options.style`).
  */
-export function diffManifests(previous: Manifest, next: Manifest): ManifestDiff {
+export function diffManifests(
+  previous: Manifest,
+  next: Manifest,
+  options: DiffOptions = {},
+): ManifestDiff {
+  const style = options.style ?? 'nginx';
   const added: string[] = [];
   const changed: string[] = [];
   const removed: string[] = [];
@@ -39,22 +56,17 @@ export function diffManifests(previous: Manifest, next: Manifest): ManifestDiff 
       added.push(path);
       continue;
     }
-    const sameMtime = seconds(before.mtimeMs) === seconds(now.mtimeMs);
+    const hazard = hazardOf(style, before, now);
     if (before.sha256 !== now.sha256) {
       changed.push(path);
-      if (sameMtime && before.size === now.size)
-        hazards.push({ path, kind: 'validator-unchanged' });
+      if (hazard === 'validator-unchanged') hazards.push({ path, kind: 'validator-unchanged' });
     } else {
       unchanged++;
-      if (!sameMtime) hazards.push({ path, kind: 'mtime-only' });
+      if (hazard === 'needless-change') hazards.push({ path, kind: 'mtime-only' });
     }
   }
   for (const path of Object.keys(previous.files).sort(comparePaths)) {
     if (fileEntry(next, path) === undefined) removed.push(path);
   }
   return { added, changed, removed, unchanged, hazards };
-}
-
-function seconds(mtimeMs: number): number {
-  return Math.floor(mtimeMs / 1000);
 }

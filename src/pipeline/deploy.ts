@@ -26,6 +26,7 @@ import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
 import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
 import { type BaselineStore, fileBaselineStore, stateBranchOf } from './baseline-store.ts';
+import { decideOriginStyle, type OriginDecision } from './decide-origin-style.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
 
@@ -47,6 +48,8 @@ export interface PipelineOptions {
   /** Retry policy and clock for the purge (tests shorten the waits; default: the real ones). */
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
+  /** Called once the upload is done, just before the edge is snapshotted and purged. */
+  readonly onPurgeStart?: () => Promise<void>;
 }
 
 /** Everything decided before anything is changed: what plan prints, what deploy executes. */
@@ -58,6 +61,8 @@ export interface Release {
   /** Files whose mtime the fix step changes. */
   readonly toTouch: readonly string[];
   readonly plan: PurgePlan;
+  /** How the origin builds validators: what hazards and the touch follow. */
+  readonly origin: OriginDecision;
 }
 
 /** scan → diff → decide the fix → plan. Reads the disk and the baseline; writes and sends nothing. */
@@ -76,7 +81,8 @@ export async function prepareRelease(
   if (baseline === undefined)
     log.info(`baseline: none at ${store.location}; every file counts as added`);
   const previous = baseline ?? emptyManifest();
-  const diff = diffManifests(previous, next);
+  const origin = await decideOriginStyle(config, previous, next, log, signal);
+  const diff = diffManifests(previous, next, { style: origin.style });
   const toTouch =
     config.fix === 'touch'
       ? diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path)
@@ -89,7 +95,7 @@ export async function prepareRelease(
     strategy: config.purge,
   });
   checkBudget(plan, config.purge.maxRequests);
-  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan };
+  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan, origin };
 }
 
 /** The file store of a config whose baselines are files; a `github:` one must be injected. */
@@ -195,6 +201,7 @@ async function runDeploy(
       unchanged: diff.unchanged,
       hazards: diff.hazards,
     },
+    origin: release.origin,
     upload: { ran: false, command: config.hooks.upload },
     baseline: { saved: false, path: store.location },
     plan,
@@ -208,6 +215,8 @@ async function runDeploy(
 
   const touched = await touchFiles(config.dir, release.next, release.toTouch, {
     dryRun: options.dryRun,
+    style: release.origin.style,
+    previous: release.previous,
   });
   for (const path of touched.touched)
     log.info(`${options.dryRun ? 'would touch' : 'touched'}: ${path}`);
@@ -266,6 +275,7 @@ async function runDeploy(
       ? undefined
       : createHttpClient({ connections: config.verify.concurrency });
   try {
+    await options.onPurgeStart?.();
     const changedUrls = targets.filter((t) => t.kind === 'serves' && t.changed).map((t) => t.url);
     const snapshots = await snapshotUrls(client, changedUrls, {
       concurrency: config.verify.concurrency,
@@ -291,6 +301,7 @@ async function runDeploy(
       journal,
       retry: options.retry,
       clock: options.clock,
+      maxWaitSeconds: config.purge.maxWaitSeconds,
     }).finally(() => journal.close());
     const purge = { ...executed, skipped: resumed.skipped };
     // Every entry applied: the journal has done its job. After a failure it stays for a resume.

@@ -1,6 +1,7 @@
 import type { Hazard } from '../manifest/diff-manifests.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
+import type { OriginDecision } from './decide-origin-style.ts';
 
 /** What `deploy --json` prints: the whole run, as data. */
 export interface DeployResult {
@@ -13,6 +14,8 @@ export interface DeployResult {
     readonly unchanged: number;
     readonly hazards: readonly Hazard[];
   };
+  /** How the origin builds validators (`origin.validators`), and the evidence for `auto`. */
+  readonly origin?: OriginDecision;
   readonly fixed: { readonly touched: readonly string[] };
   readonly upload: { readonly ran: boolean; readonly command?: string };
   readonly purge: PurgeSummary;

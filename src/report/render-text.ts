@@ -1,4 +1,5 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import type { OriginDecision } from '../pipeline/decide-origin-style.ts';
 import type { DeployResult } from '../pipeline/result.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
@@ -39,6 +40,15 @@ function describeEntry(entry: PlanEntry): string[] {
     case 'everything':
       return [`everything  (${entry.reason})`];
   }
+}
+
+/** How the origin builds validators, and why edgepurge thinks so. */
+export function renderOriginText(origin: OriginDecision): string {
+  const how = origin.setting === 'auto' ? 'origin.validators auto' : 'configured';
+  const lines = [`origin: ${origin.style} validators (${how})`];
+  if (origin.setting === 'auto')
+    for (const line of origin.evidence) lines.push(`  ${printable(line)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The plan as a reader checks it: per provider, each request and why. */

@@ -123,7 +123,9 @@ describeE2E('Cloudflare provider purging into real Varnish in front of nginx', (
     forwarded.length = 0;
     const run = await deploy();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json.diff.hazards).toEqual([{ path: 'assets/app.js', kind: 'validator-unchanged' }]);
+    expect(run.json.diff.hazards, `${run.stderr}\n${JSON.stringify(run.json.origin)}`).toEqual([
+      { path: 'assets/app.js', kind: 'validator-unchanged' },
+    ]);
     expect(run.json.fixed.touched).toEqual(['assets/app.js']);
     expect(run.json.purge).toMatchObject({ requests: 1, urls: 1, failed: [] });
     expect(run.json.verify).toMatchObject({ ok: true, checked: 1, stale: [] });

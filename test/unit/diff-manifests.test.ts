@@ -116,3 +116,37 @@ describe('diffManifests', () => {
     expect(diffManifests(next, previous).removed).toEqual(['constructor', 'toString']);
   });
 });
+
+describe('diffManifests with the origin validator model', () => {
+  const at = (mtimeMs: number, c = 'a', size = 10) =>
+    manifest({ 'a.js': file({ mtimeMs, sha256: sha(c), size }) });
+  const hazards = (style: Parameters<typeof diffManifests>[2], before: Manifest, after: Manifest) =>
+    diffManifests(before, after, style).hazards;
+
+  it('nginx (the default): a second deploy in the same second keeps the ETag', () => {
+    const first = at(1_700_000_000_100);
+    const second = at(1_700_000_000_900, 'b');
+    expect(hazards(undefined, first, second)).toEqual([
+      { path: 'a.js', kind: 'validator-unchanged' },
+    ]);
+    expect(hazards({ style: 'nginx' }, first, second)).toEqual([
+      { path: 'a.js', kind: 'validator-unchanged' },
+    ]);
+  });
+
+  it('content ETags: no hazard for kept size and mtime, no mtime-only noise', () => {
+    expect(
+      hazards({ style: 'content' }, at(1_700_000_000_000), at(1_700_000_000_000, 'b')),
+    ).toEqual([]);
+    expect(hazards({ style: 'content' }, at(1_700_000_000_000), at(1_700_000_009_000))).toEqual([]);
+  });
+
+  it('Apache (µs): the same second with other milliseconds is a new ETag', () => {
+    expect(hazards({ style: 'apache' }, at(1_700_000_000_100), at(1_700_000_000_900, 'b'))).toEqual(
+      [],
+    );
+    expect(hazards({ style: 'apache' }, at(1_700_000_000_100), at(1_700_000_000_900))).toEqual([
+      { path: 'a.js', kind: 'mtime-only' },
+    ]);
+  });
+});

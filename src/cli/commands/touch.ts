@@ -6,8 +6,9 @@ import { diffManifests } from '../../manifest/diff-manifests.ts';
 import { scanDir } from '../../manifest/scan-dir.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIO, printResult } from '../io.ts';
+import { VALIDATORS_USAGE, validatorsFlag } from '../validators-flag.ts';
 
-export const USAGE = 'edgepurge touch <dir> --baseline FILE [--all] [--dry-run] [--json]';
+export const USAGE = `edgepurge touch <dir> --baseline FILE [--all] ${VALIDATORS_USAGE} [--dry-run] [--json]`;
 
 /**
  * `edgepurge touch`: new mtimes for the files whose content changed while size and mtime did
@@ -20,6 +21,7 @@ export async function touchCommand(args: readonly string[], io: CliIO): Promise<
     {
       baseline: { type: 'string' },
       all: { type: 'boolean' },
+      validators: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -32,16 +34,17 @@ export async function touchCommand(args: readonly string[], io: CliIO): Promise<
       hint: `usage: ${USAGE}`,
     });
   }
+  const style = validatorsFlag(values.validators);
   const dir = resolve(io.cwd, positionals[0] as string);
   const baseline = await requireManifestFile(resolve(io.cwd, values.baseline), 'baseline');
   const next = await scanDir(dir, { signal: io.signal });
-  const diff = diffManifests(baseline, next);
+  const diff = diffManifests(baseline, next, { style });
   const paths =
     values.all === true
       ? [...diff.added, ...diff.changed]
       : diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path);
   const dryRun = values['dry-run'] === true;
-  const result = await touchFiles(dir, next, paths, { dryRun });
+  const result = await touchFiles(dir, next, paths, { dryRun, style, previous: baseline });
   printResult(io, values.json === true, { dryRun, touched: result.touched }, () => {
     const verb = dryRun ? 'would touch' : 'touched';
     const lines = result.touched.map((path) => `${verb} ${path}`);

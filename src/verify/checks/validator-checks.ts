@@ -21,18 +21,26 @@ export function validatorsMustChange(
 /**
  * `etag-changed`: the ETag the edge serves now differs from the snapshot's. Compared weakly
  * (RFC 9110 8.8.3.2): Varnish and Cloudflare add `W/` when they compress, which does not make it
- * a new validator. Waiting cannot change a failure: the origin builds the same ETag.
+ * a new validator. Waiting cannot change a failure: the origin builds the same ETag. `why` is
+ * the origin model's explanation of the ETag seen (src/origin `explainEtag`: "origin still
+ * serves the pre-touch ETag: the upload did not keep mtimes…"), added to a failure's message.
  */
-export function etagChangedCheck(url: string, before: string, now: string | undefined): Check {
+export function etagChangedCheck(
+  url: string,
+  before: string,
+  now: string | undefined,
+  why?: string,
+): Check {
   const expected = `an ETag other than ${before}`;
   const seen = now ?? '(none)';
   if (!sameEtag(now, before)) return passed('etag-changed', url, expected, seen);
+  const message = `ETag ${before} did not change though the content did: clients that hold it get 304 and keep the old file (fix: "touch", or content-based ETags at the origin)`;
   return failed(
     'etag-changed',
     url,
     expected,
     seen,
-    `ETag ${before} did not change though the content did: clients that hold it get 304 and keep the old file (fix: "touch", or content-based ETags at the origin)`,
+    why === undefined ? message : `${message}; why: ${why}`,
   );
 }
 

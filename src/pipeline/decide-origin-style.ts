@@ -1,0 +1,82 @@
+import type { ResolvedConfig } from '../config/load-config.ts';
+import type { Logger } from '../log.ts';
+import type { Manifest } from '../manifest/manifest.ts';
+import { detectOriginStyle } from '../origin/detect-origin-style.ts';
+import type { OriginStyle, ValidatorsSetting } from '../origin/origin-style.ts';
+import {
+  probeFetch,
+  resolveOriginStyle,
+  styleSamplePaths,
+} from '../origin/resolve-origin-style.ts';
+import { absoluteUrl, urlPathsFor } from '../plan/map-urls.ts';
+import { parseConnectTo } from '../verify/connect-to.ts';
+import { createHttpClient } from '../verify/http-client.ts';
+
+/** How the origin builds validators, and why edgepurge thinks so (plan and report show it). */
+export interface OriginDecision {
+  readonly setting: ValidatorsSetting;
+  readonly style: OriginStyle;
+  /** One line a sample: the URL asked, what it sent, what that matched. */
+  readonly evidence: readonly string[];
+}
+
+/** A HEAD to guess the style must not hold up a plan: a short timeout, three files at most. */
+const DETECT_TIMEOUT_MS = 3000;
+
+/**
+ * `origin.validators`: the configured style, or for `auto` the style the origin's (through
+ * `verify.origin`) or else the edge's ETags for a few unchanged files match. Read-only HEAD
+ * requests; with nothing to ask (a first deploy) the default is nginx's (see
+ * resolveOriginStyle), which finds the most hazards.
+ */
+export async function decideOriginStyle(
+  config: ResolvedConfig,
+  previous: Manifest,
+  next: Manifest,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<OriginDecision> {
+  const setting = config.origin.validators;
+  if (setting !== 'auto') return { setting, style: setting, evidence: ['configured'] };
+  const paths = styleSamplePaths(previous.files, next.files);
+  if (paths.length === 0) {
+    const style = resolveOriginStyle(setting, undefined);
+    return {
+      setting,
+      style,
+      evidence: [`no unchanged file to ask the origin about (first deploy): assuming ${style}`],
+    };
+  }
+  const origin = config.verify.origin;
+  const client = createHttpClient({
+    connectTo: origin === undefined ? parseConnectTo(config.verify.connectTo) : [],
+    connections: paths.length,
+    timeoutMs: DETECT_TIMEOUT_MS,
+  });
+  try {
+    const samples = paths.flatMap((path) => {
+      const file = next.files[path];
+      const urlPath = urlPathsFor(path, config.urls)[0];
+      return file === undefined || urlPath === undefined
+        ? []
+        : [{ url: absoluteUrl(config.baseUrl, urlPath), file }];
+    });
+    const detection = await detectOriginStyle(
+      probeFetch(client, origin === undefined ? {} : { origin }),
+      samples,
+      { signal },
+    );
+    for (const warning of detection.warnings) log.warn(warning);
+    const style = resolveOriginStyle(setting, detection.style);
+    log.info(
+      `origin: ${style} validators (${detection.style === undefined ? 'default' : 'detected'})`,
+    );
+    return {
+      setting,
+      style,
+      evidence: detection.samples.map((sample) => `${sample.url}: ${sample.evidence}`),
+    };
+  } finally {
+    await client.close();
+  }
+}
