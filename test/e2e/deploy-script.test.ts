@@ -3,7 +3,6 @@
  * against real nginx behind Varnish: the build, `edgepurge deploy --json` with the upload in
  * `hooks.upload`, the JSON artifact, and the script's answer to each exit code.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import { BIN } from '../support/run-cli.ts';
+import { type ProcessRun, runProcess } from '../support/run-process.ts';
 import { describeE2E, httpRequest, type Stack, startStack } from '../support/stack.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/deploy.sh', import.meta.url));
@@ -61,40 +61,21 @@ const RELEASE_1 = 'console.log("release 1");\n';
 const RELEASE_2 = 'console.log("release 2");\n';
 const RELEASE_3 = 'console.log("release 3");\n';
 
-interface ScriptRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `sh examples/deploy.sh ARGS` in `cwd` with a clean environment plus `env`, no TTY. */
 function runScript(
   args: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
-): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [SCRIPT, ...args], {
-      cwd,
-      env: {
-        // Node first on PATH: the script uses it to name what failed, as a user's shell would.
-        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
-        HOME: process.env.HOME,
-        EDGEPURGE,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+): Promise<ProcessRun> {
+  return runProcess('sh', [SCRIPT, ...args], {
+    cwd,
+    env: {
+      // Node first on PATH: the script uses it to name what failed, as a user's shell would.
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+      HOME: process.env.HOME,
+      EDGEPURGE,
+      ...env,
+    },
   });
 }
 

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './run-process.ts';
 
 /** The Action's entry from the sources (Node 24 strips the types), for in-repo tests. */
 export const ACTION_SOURCE = fileURLToPath(new URL('../../src/action/main.ts', import.meta.url));
@@ -93,23 +93,7 @@ export async function runAction(options: {
 }
 
 function spawnNode(script: string, env: NodeJS.ProcessEnv, files: RunnerFiles) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
-      cwd: files.workspace,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [script], { cwd: files.workspace, env });
 }
 
 /**
