@@ -1,8 +1,27 @@
 import { InputError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { duplicateMemberOf } from './duplicate-member.ts';
 
-/** The manifest format this build reads and writes. Another version is refused. */
-export const MANIFEST_VERSION = 1;
+/**
+ * The manifest format this build writes. Version 2 adds `validators` (what the edge served when
+ * the release was verified); version 1 is still read (no validators recorded). Another is refused.
+ */
+export const MANIFEST_VERSION = 2;
+
+/** Every version `parseManifest` reads. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2];
+
+/** A version this build reads; whatever a manifest says, it is written as `MANIFEST_VERSION`. */
+export type ManifestVersion = 1 | 2;
+
+/**
+ * The validators the edge served for one URL when its release was verified: what a browser that
+ * fetched it then holds, and sends back as `If-None-Match` / `If-Modified-Since`.
+ */
+export interface RecordedValidators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
 
 export interface FileEntry {
   readonly size: number;
@@ -15,11 +34,17 @@ export interface FileEntry {
 
 /** A release: every file of the publish directory, keyed by POSIX path relative to it. */
 export interface Manifest {
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: ManifestVersion;
   readonly generator: string;
   readonly createdAt: string;
   readonly baseUrl?: string;
   readonly files: Readonly<Record<string, FileEntry>>;
+  /**
+   * Per public URL (as verified: `https://www.example.com/docs/`), the validators the edge
+   * served when this release was verified. Absent or empty: none recorded (a scan, a first
+   * deploy not yet verified, a version 1 baseline).
+   */
+  readonly validators?: Readonly<Record<string, RecordedValidators>>;
 }
 
 export const GENERATOR = `edgepurge/${VERSION}`;
@@ -33,7 +58,9 @@ export function isSafeRelativePath(path: string): boolean {
     return false;
   }
   if (/^[a-zA-Z]:/.test(path)) return false;
-  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  // No empty, `.` or `..` segment: with a slash added at both ends, none of these appear.
+  const wrapped = `/${path}/`;
+  return !wrapped.includes('//') && !wrapped.includes('/./') && !wrapped.includes('/../');
 }
 
 /** Serialises a manifest with sorted keys, so equal trees give equal bytes (but `createdAt`). */
@@ -53,7 +80,21 @@ export function serializeManifest(manifest: Manifest): string {
   out.createdAt = manifest.createdAt;
   out.files = files;
   out.generator = manifest.generator;
-  out.version = manifest.version;
+  const validators = manifest.validators ?? {};
+  const urls = Object.keys(validators).sort(comparePaths);
+  // Only a verified release has validators: a scan's manifest stays as small as before.
+  if (urls.length > 0) {
+    const sorted: Record<string, RecordedValidators> = Object.create(null);
+    for (const url of urls) {
+      const seen = validators[url] as RecordedValidators;
+      const entry: { etag?: string; lastModified?: string } = {};
+      if (seen.etag !== undefined) entry.etag = seen.etag;
+      if (seen.lastModified !== undefined) entry.lastModified = seen.lastModified;
+      sorted[url] = entry;
+    }
+    out.validators = sorted;
+  }
+  out.version = MANIFEST_VERSION;
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
@@ -88,11 +129,14 @@ export function parseManifest(text: string, source: string): Manifest {
     return fail('a manifest is a JSON object', source);
   }
   const record = raw as Record<string, unknown>;
-  if (record.version !== MANIFEST_VERSION) {
+  if (!READABLE_MANIFEST_VERSIONS.includes(record.version as number)) {
     throw new InputError(
       'E_MANIFEST_VERSION',
-      `${source} has manifest version ${JSON.stringify(record.version)}; this edgepurge reads version ${MANIFEST_VERSION}`,
-      { at: `${source}: version`, hint: 'write the manifest again with this edgepurge version' },
+      `${source} has manifest version ${JSON.stringify(record.version)}; this edgepurge reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}`,
+      {
+        at: `${source}: version`,
+        hint: 'a newer edgepurge wrote it: upgrade edgepurge, or write the manifest again with this version',
+      },
     );
   }
   const files = record.files;
@@ -100,10 +144,13 @@ export function parseManifest(text: string, source: string): Manifest {
     return fail('"files" must be an object of path → entry', 'files');
   }
   const out = emptyFiles();
+  let count = 0;
   for (const [path, value] of Object.entries(files as Record<string, unknown>)) {
-    const at = `files[${JSON.stringify(path)}]`;
+    count++;
+    // Built only for an error: a manifest holds up to a million entries.
+    const at = () => `files[${JSON.stringify(path)}]`;
     if (!isSafeRelativePath(path)) {
-      fail(`${at} is not a relative path inside the publish directory`, at);
+      fail(`${at()} is not a relative path inside the publish directory`, at());
     }
     const entry = value as Record<string, unknown> | null;
     if (
@@ -117,19 +164,67 @@ export function parseManifest(text: string, source: string): Manifest {
       !SHA256_HEX.test(entry.sha256) ||
       typeof entry.type !== 'string'
     ) {
-      fail(`${at} needs size, mtimeMs, sha256 (64 hex digits) and type`, at);
+      fail(`${at()} needs size, mtimeMs, sha256 (64 hex digits) and type`, at());
     }
     const ok = entry as { size: number; mtimeMs: number; sha256: string; type: string };
     out[path] = { size: ok.size, mtimeMs: ok.mtimeMs, sha256: ok.sha256, type: ok.type };
   }
+  const validators = record.version === 1 ? undefined : parseValidators(record.validators, fail);
+  // JSON.parse keeps the last of two equal keys: a path (or URL) listed twice would silently
+  // lose an entry. The parsed counts are compared with the text's, which costs one scan.
+  const duplicate = duplicateMemberOf(
+    text,
+    validators === undefined
+      ? { files: count }
+      : { files: count, validators: Object.keys(validators).length },
+  );
+  if (duplicate !== undefined) {
+    fail(
+      `${duplicate.member}[${JSON.stringify(duplicate.key)}] is listed twice`,
+      `${duplicate.member}[${JSON.stringify(duplicate.key)}]`,
+    );
+  }
   const manifest: Manifest = {
+    // Read as the version this build writes: a version 1 baseline simply recorded no validators.
     version: MANIFEST_VERSION,
     generator: typeof record.generator === 'string' ? record.generator : 'unknown',
     createdAt: typeof record.createdAt === 'string' ? record.createdAt : '',
     files: out,
+    ...(validators === undefined ? {} : { validators }),
   };
   if (typeof record.baseUrl === 'string') return { ...manifest, baseUrl: record.baseUrl };
   return manifest;
+}
+
+/** `validators` of a version 2 manifest: URL → { etag?, lastModified? }, strings only. */
+function parseValidators(
+  raw: unknown,
+  fail: (message: string, at: string) => never,
+): Record<string, RecordedValidators> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail('"validators" must be an object of URL → { etag, lastModified }', 'validators');
+  }
+  const out: Record<string, RecordedValidators> = Object.create(null);
+  for (const [url, value] of Object.entries(raw as Record<string, unknown>)) {
+    const at = `validators[${JSON.stringify(url)}]`;
+    const entry = value as Record<string, unknown> | null;
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      Array.isArray(entry) ||
+      (entry.etag !== undefined && typeof entry.etag !== 'string') ||
+      (entry.lastModified !== undefined && typeof entry.lastModified !== 'string')
+    ) {
+      fail(`${at} needs etag and lastModified as strings (either may be absent)`, at);
+    }
+    const ok = entry as { etag?: string; lastModified?: string };
+    out[url] = {
+      ...(ok.etag === undefined ? {} : { etag: ok.etag }),
+      ...(ok.lastModified === undefined ? {} : { lastModified: ok.lastModified }),
+    };
+  }
+  return out;
 }
 
 /**

@@ -46,6 +46,8 @@ export async function verifyReleaseFiles(
       signal: options.signal,
       log: options.log,
       policy: config.policy,
+      // With a previous release, its recorded validators (what browsers hold) are asked too.
+      ...(options.previous === undefined ? {} : { held: options.previous.validators ?? {} }),
       ...(originClient !== undefined && origin !== undefined
         ? { origin: { client: originClient, baseUrl: origin } }
         : {}),

@@ -64,10 +64,13 @@ export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): str
   return `${lines.join('\n')}\n`;
 }
 
-export function renderVerifyText(verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'>): string {
+export function renderVerifyText(
+  verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'> & { readonly notes?: readonly string[] },
+): string {
   const lines = verify.stale.map(
     (stale) => `  STALE ${printable(stale.url)}: ${printable(stale.reason)}`,
   );
+  for (const note of verify.notes ?? []) lines.push(`  note: ${printable(note)}`);
   lines.push(
     verify.ok
       ? `verified: ${verify.checked} URLs fresh`

@@ -1,3 +1,4 @@
+import type { RecordedValidators } from '../manifest/manifest.ts';
 import type { PolicyRule } from './cache-policy.ts';
 import { describeError, failed, requestFailed } from './checks/check.ts';
 import {
@@ -7,6 +8,7 @@ import {
   variantCheck,
   variantErrorCheck,
 } from './checks/content-checks.ts';
+import { describeOld, oldValidators } from './checks/old-validators.ts';
 import { PURGE_MISSED } from './checks/origin-check.ts';
 import { policyChecks } from './checks/policy-checks.ts';
 import { redirectCheck } from './checks/redirect-check.ts';
@@ -15,14 +17,15 @@ import {
   conditionalEtagCheck,
   etagChangedCheck,
   lastModifiedKept,
-  validatorsMustChange,
+  withWhy,
 } from './checks/validator-checks.ts';
 import { diagnose, type EdgeState, type OriginState } from './diagnose.ts';
+import { type EtagModel, explainServedEtag } from './explain-served-etag.ts';
 import { type Followed, followRedirects } from './follow-redirects.ts';
 import type { HttpClient, ProbeResponse } from './http-client.ts';
 import { checkOrigin, type OriginTarget } from './origin.ts';
 import type { Check, Diagnosis } from './report-types.ts';
-import { COMPRESSED, type EdgeSnapshot, IDENTITY } from './snapshot.ts';
+import { COMPRESSED, type EdgeSnapshot, IDENTITY, sameEtag } from './snapshot.ts';
 import type { VerifyTarget } from './targets.ts';
 
 /** The cache status headers a report shows, as vendors name them. */
@@ -34,6 +37,10 @@ export interface InspectContext {
   readonly origin?: OriginTarget;
   readonly policy: readonly PolicyRule[];
   readonly signal: AbortSignal;
+  /** The validators browsers hold, per URL (the baseline's, manifest version 2). */
+  readonly held?: Readonly<Record<string, RecordedValidators>>;
+  /** The origin's validator model and the files, to say why an ETag is not the predicted one. */
+  readonly model?: EtagModel;
 }
 
 /** One look at one URL: its checks, and whether waiting could change them. */
@@ -47,13 +54,16 @@ export interface Inspection {
   readonly diagnosis: Diagnosis;
   readonly cache: Readonly<Record<string, string>>;
   readonly finalUrl?: string;
+  /** The validators the edge served with the new bytes (what the baseline records). */
+  readonly validators?: RecordedValidators;
 }
 
 /**
  * Checks one target through the edge (and the origin when configured). Requests on the happy
  * path: one GET, plus one compressed GET when the answer is compressible and announces variants
- * (Vary: Accept-Encoding, or a weak ETag), two conditional GETs when the content changed since
- * the snapshot, and one origin GET when `verify.origin` is set.
+ * (Vary: Accept-Encoding, or a weak ETag), one conditional GET per old validator of a changed
+ * file (recorded with the baseline, or seen by the snapshot; see `oldValidators`), and one
+ * origin GET when `verify.origin` is set.
  */
 export async function inspectTarget(
   ctx: InspectContext,
@@ -96,54 +106,83 @@ async function inspectServes(
     typeof variant === 'string' ||
     (variant?.decoded !== undefined && (variant.status !== 200 || variant.sha256 !== sha256));
 
-  // Validators matter only once the new bytes are there, and only if they were the old ones'.
-  const validators: Check[] = [];
-  if (bodyFresh && validatorsMustChange(before, sha256, target.validatorKept)) {
-    const etag = response.headers.etag;
-    if (before.etag !== undefined) {
-      const changed = etagChangedCheck(finalUrl, before.etag, etag);
-      validators.push(changed);
-      if (!changed.ok) finals.add(changed);
-      else {
-        const answer = await ctx.client
-          .probe(finalUrl, { headers: { ...IDENTITY, 'if-none-match': before.etag }, signal })
-          .catch((error: unknown) => describeError(error));
-        validators.push(
-          typeof answer === 'string'
-            ? requestFailed('conditional-etag', finalUrl, sha256, answer)
-            : conditionalEtagCheck(finalUrl, sha256, before.etag, answer),
-        );
-      }
-    }
-    if (before.lastModified !== undefined) {
-      const answer = await ctx.client
-        .probe(finalUrl, {
-          headers: { ...IDENTITY, 'if-modified-since': before.lastModified },
-          signal,
-        })
-        .catch((error: unknown) => describeError(error));
-      const lastModified = response.headers['last-modified'];
-      const check =
-        typeof answer === 'string'
-          ? requestFailed('conditional-date', finalUrl, sha256, answer)
-          : conditionalDateCheck(finalUrl, sha256, before.lastModified, answer, lastModified);
-      validators.push(check);
-      if (!check.ok && lastModifiedKept(before.lastModified, lastModified)) finals.add(check);
-    }
-  }
-
   const origin =
     ctx.origin === undefined
       ? undefined
       : await checkOrigin(ctx.origin, finalUrl, { sha256 }, { signal, variantStale });
   const originState: OriginState = origin?.state ?? 'unchecked';
+  // Why an ETag is not the one the changed file must now have: the origin's ETag is the cause
+  // when it is the wrong one; else the edge's (the purge, an old object).
+  const originWhy =
+    origin === undefined
+      ? undefined
+      : explainServedEtag(ctx.model, target.path, origin.etag, 'origin');
+  const etag = response.headers.etag;
+  const lastModified = response.headers['last-modified'];
+  const why = () => originWhy ?? explainServedEtag(ctx.model, target.path, etag, 'edge');
+
+  // Validators matter once the new bytes are there: every validator a client may still hold
+  // with the old bytes (recorded with the baseline, or seen before the purge) must get 200.
+  const validators: Check[] = [];
+  if (bodyFresh) {
+    const recorded =
+      ctx.held !== undefined && Object.hasOwn(ctx.held, target.url)
+        ? ctx.held[target.url]
+        : undefined;
+    const old = oldValidators(target, before, recorded, { etag, lastModified });
+    for (const tag of old.etags) {
+      if (tag.mustChange) {
+        const changed = etagChangedCheck(
+          finalUrl,
+          tag.value,
+          etag,
+          sameEtag(etag, tag.value) ? why() : undefined,
+        );
+        validators.push(changed);
+        // The validator did not change: asking with it can only get 304.
+        if (!changed.ok) {
+          finals.add(changed);
+          continue;
+        }
+      }
+      const answer = await ctx.client
+        .probe(finalUrl, { headers: { ...IDENTITY, 'if-none-match': tag.value }, signal })
+        .catch((error: unknown) => describeError(error));
+      validators.push(
+        typeof answer === 'string'
+          ? requestFailed('conditional-etag', finalUrl, sha256, answer)
+          : withWhy(
+              conditionalEtagCheck(finalUrl, sha256, tag.value, answer, describeOld('ETag', tag)),
+              why(),
+            ),
+      );
+    }
+    for (const date of old.dates) {
+      const answer = await ctx.client
+        .probe(finalUrl, { headers: { ...IDENTITY, 'if-modified-since': date.value }, signal })
+        .catch((error: unknown) => describeError(error));
+      const check =
+        typeof answer === 'string'
+          ? requestFailed('conditional-date', finalUrl, sha256, answer)
+          : conditionalDateCheck(
+              finalUrl,
+              sha256,
+              date.value,
+              answer,
+              lastModified,
+              describeOld('Last-Modified', date),
+            );
+      validators.push(check);
+      if (!check.ok && lastModifiedKept(date.value, lastModified)) finals.add(check);
+    }
+  }
 
   const hint = originState === 'fresh' ? PURGE_MISSED : undefined;
   const checks: Check[] = [];
-  if (origin !== undefined) checks.push(origin.check);
+  if (origin !== undefined) checks.push(withWhy(origin.check, originWhy));
   const redirect = redirectCheck(target.url, edge);
   if (redirect !== undefined) checks.push(redirect);
-  checks.push(bodyCheck(finalUrl, sha256, response, previous, hint));
+  checks.push(withWhy(bodyCheck(finalUrl, sha256, response, previous, hint), bodyWhy(target, why)));
   if (typeof variant === 'string') checks.push(variantErrorCheck(finalUrl, sha256, variant));
   else if (variant !== undefined) {
     const check = variantCheck(finalUrl, sha256, variant, previous, hint);
@@ -165,7 +204,23 @@ async function inspectServes(
 
   const edgeStale =
     !bodyFresh || variantStale || validators.some((check) => !check.ok && !finals.has(check));
-  return conclude(checks, finals, originState, edgeStale ? 'stale' : 'fresh', edge);
+  const inspection = conclude(checks, finals, originState, edgeStale ? 'stale' : 'fresh', edge);
+  if (!bodyFresh || (etag === undefined && lastModified === undefined)) return inspection;
+  return {
+    ...inspection,
+    validators: {
+      ...(etag === undefined ? {} : { etag }),
+      ...(lastModified === undefined ? {} : { lastModified }),
+    },
+  };
+}
+
+/** A changed file's stale body: the ETag says which copy is served (an added one has none). */
+function bodyWhy(
+  target: Extract<VerifyTarget, { kind: 'serves' }>,
+  why: () => string | undefined,
+): string | undefined {
+  return target.changed ? why() : undefined;
 }
 
 async function inspectRemoved(

@@ -45,6 +45,8 @@ export function probeOrigin(
 export interface OriginVerdict {
   readonly check: Check;
   readonly state: 'fresh' | 'stale' | 'unreachable';
+  /** The ETag the origin sent (identity), for verify to say why it is not the predicted one. */
+  readonly etag?: string;
 }
 
 /**
@@ -61,16 +63,16 @@ export async function checkOrigin(
 ): Promise<OriginVerdict> {
   const { signal } = options;
   let check: Check;
+  let etag: string | undefined;
   try {
-    check = originCheck(
-      url,
-      expected,
-      await probeOrigin(origin, url, { headers: IDENTITY, signal }),
-    );
+    const response = await probeOrigin(origin, url, { headers: IDENTITY, signal });
+    etag = response.headers.etag;
+    check = originCheck(url, expected, response);
   } catch (error) {
     return { check: originErrorCheck(url, describeError(error)), state: 'unreachable' };
   }
-  if (!check.ok) return { check, state: 'stale' };
+  const sent = etag === undefined ? {} : { etag };
+  if (!check.ok) return { check, state: 'stale', ...sent };
   if (options.variantStale === true && expected !== 'gone') {
     const answer = await probeOrigin(origin, url, {
       headers: COMPRESSED,
@@ -81,8 +83,8 @@ export async function checkOrigin(
       answer?.decoded !== undefined &&
       (answer.status !== 200 || answer.sha256 !== expected.sha256)
     ) {
-      return { check: originVariantCheck(url, expected.sha256, answer), state: 'stale' };
+      return { check: originVariantCheck(url, expected.sha256, answer), state: 'stale', ...sent };
     }
   }
-  return { check, state: 'fresh' };
+  return { check, state: 'fresh', ...sent };
 }

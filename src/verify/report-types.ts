@@ -1,3 +1,5 @@
+import type { RecordedValidators } from '../manifest/manifest.ts';
+
 /**
  * What verification found, as data: every check with a stable id, a severity, the URL, what was
  * expected and what was seen. Reports (text, JSON, Markdown, HTML) render this and nothing else.
@@ -37,6 +39,8 @@ export interface Check {
   readonly seen: string;
   /** One sentence for a person: what it means and what to do. */
   readonly message?: string;
+  /** The request header a conditional check sent (`If-None-Match: "5f1e-1a"`), and whose it was. */
+  readonly sent?: string;
 }
 
 /**
@@ -62,6 +66,11 @@ export interface UrlReport {
   readonly cache: Readonly<Record<string, string>>;
   /** Where a redirect chain ended, when there was one. */
   readonly finalUrl?: string;
+  /**
+   * The validators the edge served at the last look (identity GET): what the baseline records
+   * for the URL once the release is verified (manifest version 2 `validators`).
+   */
+  readonly validators?: RecordedValidators;
 }
 
 export interface VerifyReport {
@@ -75,6 +84,8 @@ export interface VerifyReport {
   /** Failed warning checks (cache-policy above all), across URLs. */
   readonly warnings: readonly Check[];
   readonly urls: readonly UrlReport[];
+  /** Things a reader should know that are not failures ("no validators recorded yet: …"). */
+  readonly notes?: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
 }

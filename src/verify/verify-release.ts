@@ -1,7 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.ts';
+import type { RecordedValidators } from '../manifest/manifest.ts';
 import type { PolicyRule } from './cache-policy.ts';
+import type { EtagModel } from './explain-served-etag.ts';
 import type { HttpClient } from './http-client.ts';
 import { type Inspection, inspectTarget } from './inspect-target.ts';
 import type { OriginTarget } from './origin.ts';
@@ -32,6 +34,18 @@ export interface VerifyOptions {
   /** Injectable so tests do not sleep. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly now?: () => number;
+  /**
+   * The validators browsers hold, per URL: the baseline's `validators` (manifest version 2),
+   * recorded when the previous release was verified. Every changed URL is asked with them,
+   * whatever the snapshot found. Given but empty (a first deploy, a version 1 baseline): the
+   * report's notes say so. Undefined (`edgepurge verify`): not mentioned.
+   */
+  readonly held?: Readonly<Record<string, RecordedValidators>>;
+  /**
+   * The origin's validator model and the release's files: a failing check then says why the
+   * ETag served is not the one predicted ("origin still serves the pre-touch ETag: …").
+   */
+  readonly model?: EtagModel;
 }
 
 /** URLs seen fresh, seen stale (still polling or given up), and not yet looked at. */
@@ -67,6 +81,8 @@ export async function verifyRelease(
     origin: options.origin,
     policy: options.policy ?? [],
     signal: options.signal,
+    ...(options.held === undefined ? {} : { held: options.held }),
+    ...(options.model === undefined ? {} : { model: options.model }),
   };
   let fresh = 0;
   let staleNow = 0;
@@ -115,12 +131,14 @@ export async function verifyRelease(
   const warnings: Check[] = urls.flatMap((url) =>
     url.checks.filter((check) => !check.ok && check.severity === 'warning'),
   );
+  const notes = heldNotes(targets, options.held);
   return {
     ok: stale.length === 0,
     checked: targets.length,
     stale,
     warnings,
     urls,
+    ...(notes.length > 0 ? { notes } : {}),
     startedAt,
     durationMs: now() - started,
   };
@@ -158,7 +176,28 @@ function urlReport(
     attempts,
     cache: look.cache,
     ...(look.finalUrl !== undefined ? { finalUrl: look.finalUrl } : {}),
+    ...(look.validators !== undefined ? { validators: look.validators } : {}),
   };
+}
+
+/** The note a deploy with no recorded validators carries: not a failure, but less proof. */
+export const NO_RECORDED_VALIDATORS =
+  "no validators recorded with the baseline (a first deploy, or a baseline written before manifest version 2): changed URLs are asked conditionally only with what the edge served before the purge; this release's validators are recorded when it is verified";
+
+function heldNotes(
+  targets: readonly VerifyTarget[],
+  held: Readonly<Record<string, RecordedValidators>> | undefined,
+): string[] {
+  if (held === undefined) return [];
+  if (Object.keys(held).length === 0) return [NO_RECORDED_VALIDATORS];
+  const missing = targets.filter(
+    (target) => target.kind === 'serves' && target.changed && !Object.hasOwn(held, target.url),
+  ).length;
+  return missing === 0
+    ? []
+    : [
+        `${missing} changed URL${missing === 1 ? '' : 's'} had no validators recorded with the baseline: asked conditionally only with what the edge served before the purge`,
+      ];
 }
 
 /** The first failed error check's message: the one-line why. */

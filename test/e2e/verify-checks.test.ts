@@ -130,7 +130,9 @@ describeE2E('verify checks on nginx + Varnish', () => {
     expect(stale.verify.stale).toEqual([
       {
         url: app,
-        reason: 'the edge still serves the previous body: the purge did not take at the edge',
+        // The model's why: the edge serves the ETag the previous release had.
+        reason:
+          "the edge still serves the previous body: the purge did not take at the edge; why: the edge still serves the previous release's ETag: the purge did not reach it, or it fetched again before the upload finished",
         diagnosis: 'edge-stale',
       },
     ]);
@@ -161,7 +163,8 @@ describeE2E('verify checks on nginx + Varnish', () => {
     expect(stale.verify.stale).toEqual([
       {
         url: `${SITE}/assets/site.css`,
-        reason: 'the origin serves other bytes: the upload did not reach the origin',
+        reason:
+          "the origin serves other bytes: the upload did not reach the origin; why: the origin still serves the previous release's file: the upload did not reach it (another root, another host?)",
         diagnosis: 'origin-stale',
       },
     ]);

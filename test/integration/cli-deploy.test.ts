@@ -68,7 +68,7 @@ describe('edgepurge deploy against the embedded edge', () => {
     // index.html and about/index.html each have two URLs.
     expect(json.purge.urls).toBe(10);
     expect(json.verify.checked).toBe(10);
-    expect(JSON.parse(await readFile(baselinePath(), 'utf8')).version).toBe(1);
+    expect(JSON.parse(await readFile(baselinePath(), 'utf8')).version).toBe(2);
   });
 
   it('cp -p release: --fix none is caught as stale-304 (exit 1, no baseline); deploy fixes and proves it', async () => {

@@ -98,8 +98,14 @@ describe('bad input exits 2 and changes nothing', () => {
   it.each([
     {
       name: 'another manifest version',
-      baseline: { version: 2, files: {} },
+      baseline: { version: 3, files: {} },
       mentions: ['version'],
+    },
+    {
+      // JSON.parse keeps the last of two equal keys: the baseline would silently lose a file.
+      name: 'a path listed twice',
+      baseline: `{"version": 2, "files": {"a.txt": ${JSON.stringify({ size: 1, mtimeMs: 0, sha256: 'a'.repeat(64), type: 'text/plain' })}, "a.txt": ${JSON.stringify({ size: 2, mtimeMs: 0, sha256: 'b'.repeat(64), type: 'text/plain' })}}}`,
+      mentions: ['a.txt', 'listed twice', 'baseline.json'],
     },
     { name: 'malformed JSON', baseline: '{"version": 1, "files": {', mentions: ['not valid JSON'] },
     {

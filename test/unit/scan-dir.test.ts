@@ -78,7 +78,7 @@ describe('scanDir: the manifest', () => {
     tree(site, files);
     const manifest = await scanDir(site, { now: fixedClock('2025-01-02T03:04:05.000Z') });
 
-    expect(manifest.version).toBe(1);
+    expect(manifest.version).toBe(2);
     expect(manifest.generator).toBe(GENERATOR);
     expect(manifest.createdAt).toBe('2025-01-02T03:04:05.000Z');
     expect('baseUrl' in manifest).toBe(false);

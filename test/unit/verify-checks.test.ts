@@ -9,12 +9,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
+import type { FileEntry, Manifest } from '../../src/manifest/manifest.ts';
+import { predictEtag } from '../../src/origin/predict-etag.ts';
 import { parseConnectTo } from '../../src/verify/connect-to.ts';
 import { createHttpClient, type HttpClient } from '../../src/verify/http-client.ts';
 import type { Check, UrlReport } from '../../src/verify/report-types.ts';
 import type { EdgeSnapshot } from '../../src/verify/snapshot.ts';
 import type { VerifyTarget } from '../../src/verify/targets.ts';
-import { type VerifyOptions, verifyRelease } from '../../src/verify/verify-release.ts';
+import {
+  NO_RECORDED_VALIDATORS,
+  type VerifyOptions,
+  verifyRelease,
+} from '../../src/verify/verify-release.ts';
 
 const HOST = 'www.example.test';
 const OLD = 'console.log("release 1");\n';
@@ -728,6 +734,189 @@ describe('verifyRelease checks against loopback edge and origin', () => {
       });
       const five = await verify([serves('/r2', NEW)], { timeoutMs: 0 });
       expect(five.ok).toBe(true);
+    });
+  });
+
+  describe('the validators browsers hold (recorded with the baseline)', () => {
+    const RECORDED = '(the ETag browsers hold: recorded when the previous release was verified)';
+    const url = `http://${HOST}/app.js`;
+
+    it('the snapshot already held the new bytes (a failed run), the record still asks with the old ETag: 304 fails naming it', async () => {
+      const target = serves('/app.js', NEW);
+      // After a failed `--fix none` run and a touch: the edge serves the new bytes under "v2",
+      // but a cache still answers 304 to the ETag browsers hold with the old bytes.
+      edge.routes.set('/app.js', file(NEW, { etag: '"v2"', always304: true }));
+      const snapshots = new Map([[target.url, snapshot(NEW, '"v2"')]]);
+      const without = await verify([target], { snapshots, timeoutMs: 0 });
+      expect(without.ok).toBe(true);
+      expect(ids(without.urls[0] as UrlReport)).not.toContain('conditional-etag');
+
+      const report = await verify([target], {
+        snapshots,
+        timeoutMs: 0,
+        held: { [url]: { etag: '"v1"' } },
+      });
+      expect(report.ok).toBe(false);
+      expect(check(report.urls[0] as UrlReport, 'conditional-etag')).toMatchObject({
+        ok: false,
+        seen: '304',
+        sent: `If-None-Match: "v1" ${RECORDED}`,
+        message: `If-None-Match: "v1" ${RECORDED} gets 304: a browser holding it keeps the old file`,
+      });
+      expect(report.stale[0]?.reason).toContain('"v1"');
+    });
+
+    it('asks with the recorded ETag and date whatever the snapshot found (none here): 200 passes, naming what was sent', async () => {
+      const target = serves('/app.js', NEW);
+      edge.routes.set(
+        '/app.js',
+        file(NEW, { etag: '"v2"', lastModified: 'Tue, 02 Jan 2024 00:00:00 GMT' }),
+      );
+      const report = await verify([target], {
+        held: { [url]: { etag: '"v1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT' } },
+      });
+      const result = report.urls[0] as UrlReport;
+      expect(report.ok).toBe(true);
+      expect(ids(result)).toEqual([
+        'body',
+        'etag-changed',
+        'conditional-etag',
+        'conditional-date',
+        'cache-policy',
+      ]);
+      expect(check(result, 'conditional-etag')).toMatchObject({
+        ok: true,
+        sent: `If-None-Match: "v1" ${RECORDED}`,
+      });
+      expect(check(result, 'conditional-date').sent).toContain('Mon, 01 Jan 2024 00:00:00 GMT');
+      // What the baseline will record for the URL: the validators served with the new bytes.
+      expect(result.validators).toEqual({
+        etag: '"v2"',
+        lastModified: 'Tue, 02 Jan 2024 00:00:00 GMT',
+      });
+      expect(report.notes).toBeUndefined();
+    });
+
+    it('the recorded and the snapshot ETag, when equal, are asked once; when not, both', async () => {
+      const target = serves('/app.js', NEW);
+      edge.routes.set('/app.js', file(NEW, { etag: '"v3"' }));
+      const held = { [url]: { etag: '"v1"' } };
+      const once = await verify([target], {
+        held,
+        snapshots: new Map([[target.url, snapshot(OLD, 'W/"v1"')]]),
+      });
+      expect(ids(once.urls[0] as UrlReport)).toEqual([
+        'body',
+        'etag-changed',
+        'conditional-etag',
+        'cache-policy',
+      ]);
+      edge.requests.length = 0;
+      const both = await verify([target], {
+        held,
+        snapshots: new Map([[target.url, snapshot(NEW, '"v2"')]]),
+      });
+      expect(both.ok).toBe(true);
+      expect(edge.requests.map((r) => r.headers['if-none-match'])).toEqual([
+        undefined,
+        '"v1"',
+        '"v2"',
+      ]);
+    });
+
+    it('an added file is not asked with a record (it had none); a first deploy says so in a note', async () => {
+      edge.routes.set('/app.js', file(NEW, { etag: '"v2"' }));
+      const report = await verify([serves('/app.js', NEW, { changed: false })], { held: {} });
+      expect(report.ok).toBe(true);
+      expect(report.notes).toEqual([NO_RECORDED_VALIDATORS]);
+      expect(edge.requests).toHaveLength(1);
+      // `edgepurge verify` passes no record: nothing to note.
+      expect((await verify([serves('/app.js', NEW)])).notes).toBeUndefined();
+    });
+
+    it('a changed URL missing from a non-empty record is noted', async () => {
+      edge.routes.set('/app.js', file(NEW, { etag: '"v2"' }));
+      const report = await verify([serves('/app.js', NEW)], {
+        held: { [`http://${HOST}/other.js`]: { etag: '"x"' } },
+      });
+      expect(report.notes).toEqual([
+        '1 changed URL had no validators recorded with the baseline: asked conditionally only with what the edge served before the purge',
+      ]);
+    });
+  });
+
+  describe('verify says why an ETag is not the predicted one (the origin model)', () => {
+    const SIZE = Buffer.byteLength(NEW);
+    const BEFORE_MS = Date.parse('2024-01-01T00:00:00Z');
+    const TOUCHED_MS = Date.parse('2024-03-01T00:00:00Z');
+    const fileOf = (mtimeMs: number): FileEntry => ({
+      size: SIZE,
+      mtimeMs,
+      sha256: sha(NEW),
+      type: 'application/javascript',
+    });
+    const manifest = (entry: FileEntry, sha256 = entry.sha256): Manifest => ({
+      version: 2,
+      generator: 't',
+      createdAt: '',
+      files: { 'app.js': { ...entry, sha256 } },
+    });
+    // cp -p kept release 1's size and mtime; the touch moved the mtime; the upload dropped it.
+    const model = {
+      style: 'nginx' as const,
+      release: manifest(fileOf(TOUCHED_MS)),
+      scanned: manifest(fileOf(BEFORE_MS)),
+      previous: manifest(fileOf(BEFORE_MS), sha(OLD)),
+    };
+    const preTouch = predictEtag('nginx', { size: SIZE, mtimeMs: BEFORE_MS }) as string;
+    const url = `http://${HOST}/app.js`;
+
+    it('the origin still serves the pre-touch ETag: etag-changed fails, final, and says the upload did not keep mtimes', async () => {
+      edge.routes.set('/app.js', file(NEW, { etag: preTouch }));
+      origin.routes.set('/app.js', file(NEW, { etag: preTouch }));
+      const report = await verify([serves('/app.js', NEW)], {
+        withOrigin: true,
+        held: { [url]: { etag: preTouch } },
+        model,
+      });
+      const result = report.urls[0] as UrlReport;
+      expect(result.attempts).toBe(1);
+      expect(check(result, 'etag-changed')).toMatchObject({
+        ok: false,
+        seen: preTouch,
+        message: expect.stringContaining(
+          'why: origin still serves the pre-touch ETag: the upload did not keep mtimes (rsync without --times / -a?)',
+        ),
+      });
+    });
+
+    it('without an origin, the edge is named; with the predicted ETag nothing is added', async () => {
+      edge.routes.set('/app.js', file(NEW, { etag: preTouch }));
+      const report = await verify([serves('/app.js', NEW)], {
+        held: { [url]: { etag: preTouch } },
+        model,
+      });
+      expect(check(report.urls[0] as UrlReport, 'etag-changed').message).toContain(
+        'why: edge still serves the pre-touch ETag',
+      );
+      const predicted = predictEtag('nginx', fileOf(TOUCHED_MS)) as string;
+      edge.routes.set('/app.js', file(NEW, { etag: predicted, always304: true }));
+      const stale = await verify([serves('/app.js', NEW)], {
+        held: { [url]: { etag: preTouch } },
+        model,
+        timeoutMs: 0,
+      });
+      const conditional = check(stale.urls[0] as UrlReport, 'conditional-etag');
+      expect(conditional.ok).toBe(false);
+      expect(conditional.message).not.toContain('why:');
+    });
+
+    it("a stale body under the previous release's ETag says the purge did not reach the edge", async () => {
+      edge.routes.set('/app.js', file(OLD, { etag: preTouch }));
+      const report = await verify([serves('/app.js', NEW)], { model, timeoutMs: 0 });
+      expect(check(report.urls[0] as UrlReport, 'body').message).toContain(
+        'why: edge still serves the pre-touch ETag',
+      );
     });
   });
 

@@ -44,18 +44,23 @@ export function etagChangedCheck(
   );
 }
 
-/** `conditional-etag`: `If-None-Match: <old ETag>` gets 200 and the new body, not 304. */
+/**
+ * `conditional-etag`: `If-None-Match: <old ETag>` gets 200 and the new body, not 304. `whose`
+ * names the ETag in the message ("the old ETag", "the ETag browsers hold: recorded …").
+ */
 export function conditionalEtagCheck(
   url: string,
   sha256: string,
   oldEtag: string,
   response: ProbeResponse,
+  whose = 'the old ETag',
 ): Check {
   return conditionalCheck(
     'conditional-etag',
     url,
     sha256,
-    `If-None-Match: ${oldEtag} (the old ETag)`,
+    `If-None-Match: ${oldEtag}`,
+    whose,
     response,
   );
 }
@@ -67,12 +72,14 @@ export function conditionalDateCheck(
   oldLastModified: string,
   response: ProbeResponse,
   newLastModified: string | undefined,
+  whose = 'the old Last-Modified',
 ): Check {
   const check = conditionalCheck(
     'conditional-date',
     url,
     sha256,
-    `If-Modified-Since: ${oldLastModified} (the old Last-Modified)`,
+    `If-Modified-Since: ${oldLastModified}`,
+    whose,
     response,
   );
   if (check.ok || !lastModifiedKept(oldLastModified, newLastModified)) return check;
@@ -97,20 +104,33 @@ function conditionalCheck(
   id: 'conditional-etag' | 'conditional-date',
   url: string,
   sha256: string,
-  sent: string,
+  header: string,
+  whose: string,
   response: ProbeResponse,
 ): Check {
   const expected = `200, sha256 ${short(sha256)}`;
   const seen =
     response.status === 200 ? `200, sha256 ${short(response.sha256)}` : String(response.status);
-  if (response.status === 200 && response.sha256 === sha256) return passed(id, url, expected, seen);
-  return failed(
-    id,
-    url,
-    expected,
-    seen,
-    response.status === 304
-      ? `${sent} gets 304: a browser holding it keeps the old file`
-      : `${sent} answers ${response.status} without the new body`,
-  );
+  const sent = `${header} (${whose})`;
+  if (response.status === 200 && response.sha256 === sha256)
+    return { ...passed(id, url, expected, seen), sent };
+  return {
+    ...failed(
+      id,
+      url,
+      expected,
+      seen,
+      response.status === 304
+        ? `${sent} gets 304: a browser holding it keeps the old file`
+        : `${sent} answers ${response.status} without the new body`,
+    ),
+    sent,
+  };
+}
+
+/** A failed check whose message also says why the ETag seen is not the predicted one. */
+export function withWhy(check: Check, why: string | undefined): Check {
+  if (check.ok || why === undefined || check.message === undefined) return check;
+  if (check.message.includes(why)) return check;
+  return { ...check, message: `${check.message}; why: ${why}` };
 }
