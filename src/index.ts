@@ -18,13 +18,32 @@ export {
   serializeManifest,
 } from './manifest/manifest.ts';
 export { scanDir } from './manifest/scan-dir.ts';
-export { deploy, prepareRelease } from './pipeline/deploy.ts';
+export { type DeployOptions, deploy, prepareRelease } from './pipeline/deploy.ts';
+export type {
+  DeployPorts,
+  HttpClientFactory,
+  JournalStore,
+  Redactor,
+} from './pipeline/deploy-ports.ts';
+export {
+  type PlanDocument,
+  planDocument,
+  readPlanDocument,
+  writePlanDocument,
+} from './pipeline/plan-document.ts';
+export { planRelease } from './pipeline/plan-release.ts';
 export type { DeployResult } from './pipeline/result.ts';
 export { urlPathsFor } from './plan/map-urls.ts';
 export { type PurgePlan, planManualPurge, planPurges } from './plan/plan-purges.ts';
 export { createCloudflareProvider } from './providers/cloudflare.ts';
 export { createFastlyProvider } from './providers/fastly.ts';
-export { createProviders, dryRunProvider, type Provider } from './providers/index.ts';
+export {
+  createProviders,
+  dryRunProvider,
+  PROVIDERS,
+  type Provider,
+  type ProviderDefinition,
+} from './providers/index.ts';
 export { createVarnishProvider } from './providers/varnish.ts';
 export { executePlan } from './purge/execute-plan.ts';
 export { renderHtml } from './report/render-html.ts';

@@ -1,15 +1,5 @@
 import { escapeHtml } from './report/escape-html.ts';
 
-/**
- * Secrets never reach output. Every value that is a credential is registered here when it is
- * read from the environment, and every line that leaves the process passes through `redact`.
- *
- * An API or a hook may echo a token in another encoding (an `Authorization: Basic` or
- * `Bearer` header in base64, a JSON or HTML body, a URL), so each secret is redacted in each
- * of those forms too.
- */
-const secrets = new Set<string>();
-
 /** Names of the environment variables that hold credentials (DESIGN.md, "Credentials"). */
 export const SECRET_ENV_NAMES = [
   'CLOUDFLARE_API_TOKEN',
@@ -21,14 +11,53 @@ export const SECRET_ENV_NAMES = [
 /** Forms shorter than this would redact ordinary words; real tokens are long. */
 const MIN_SECRET_LENGTH = 8;
 
+/**
+ * Secrets never reach output. Every value that is a credential is registered when it is read
+ * from the environment, and every line that leaves the process passes through `redact`.
+ *
+ * An API or a hook may echo a token in another encoding (an `Authorization: Basic` or
+ * `Bearer` header in base64, a JSON or HTML body, a URL), so each secret is redacted in each
+ * of those forms too.
+ */
+export interface Redactor {
+  register(value: string | undefined): void;
+  redact(text: string): string;
+}
+
+/**
+ * A redactor with its own set of secrets: what a run injects (deploy's `redactor` port) so
+ * that two runs in one process, or a library user, need not share one.
+ */
+export function createRedactor(): Redactor {
+  const secrets = new Set<string>();
+  return {
+    register(value) {
+      // The trimmed form is what a provider sends and what a hook may echo, so it counts too.
+      for (const form of new Set([value, value?.trim()])) {
+        if (form === undefined || form.length < MIN_SECRET_LENGTH) continue;
+        for (const encoded of encodingsOf(form)) {
+          if (encoded.length >= MIN_SECRET_LENGTH) secrets.add(encoded);
+        }
+      }
+    },
+    redact(text) {
+      let out = text;
+      // Longest first: a form that contains another is replaced whole.
+      for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join('[redacted]');
+      return out;
+    },
+  };
+}
+
+/**
+ * The process-wide redactor: the CLI's and the Action's output boundaries (io.ts, the Action's
+ * writers, format-error.ts) redact through it; the functions below are its methods.
+ */
+export const processRedactor: Redactor = createRedactor();
+
 export function registerSecret(value: string | undefined): void {
-  // The trimmed form is what a provider sends and what a hook may echo, so it counts too.
-  for (const form of new Set([value, value?.trim()])) {
-    if (form === undefined || form.length < MIN_SECRET_LENGTH) continue;
-    for (const encoded of encodingsOf(form)) {
-      if (encoded.length >= MIN_SECRET_LENGTH) secrets.add(encoded);
-    }
-  }
+  processRedactor.register(value);
 }
 
 /** Registers every credential present in `env`. */
@@ -38,11 +67,7 @@ export function registerSecretsFromEnv(env: NodeJS.ProcessEnv): void {
 
 /** Replaces every registered secret, in every registered encoding, with `[redacted]`. */
 export function redact(text: string): string {
-  let out = text;
-  // Longest first: a form that contains another is replaced whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length))
-    out = out.split(secret).join('[redacted]');
-  return out;
+  return processRedactor.redact(text);
 }
 
 /**

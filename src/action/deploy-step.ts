@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { openBaselineStore } from '../github/open-baseline-store.ts';
 import { deploy } from '../pipeline/deploy.ts';
 import { deployDocument } from '../pipeline/deploy-document.ts';
+import { readPlanDocument } from '../pipeline/plan-document.ts';
 import type { DeployResult } from '../pipeline/result.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { verifyOutputs } from './action-outputs.ts';
@@ -9,19 +11,29 @@ import type { StepContext, StepOutcome } from './step.ts';
 /**
  * The deploy step: the CLI's `deploy` on the same core, with a `github:` baseline read and
  * saved through the `github-token` input, and the commit status `edgepurge/<environment>` set
- * pending when the purge starts, then success or failure with the counts.
+ * pending when the purge starts, then success or failure with the counts. Input `plan` applies
+ * a plan document exactly, as `deploy --plan` does.
  */
 export async function deployStep(context: StepContext): Promise<StepOutcome> {
   const { config, inputs, env, log, signal, github } = context;
+  const plan =
+    inputs.plan === undefined
+      ? undefined
+      : {
+          document: await readPlanDocument(
+            resolve(env.GITHUB_WORKSPACE || process.cwd(), inputs.plan),
+            'plan',
+          ),
+          at: 'plan',
+        };
   const baselineStore = await openBaselineStore(config, { env, log, token: inputs.githubToken });
   // The status turns pending when the purge starts (after the upload), as the issue asks.
   const outcome = await deploy(config, {
-    baselineStore,
     dryRun: inputs.dryRun,
-    log,
     signal,
-    env,
+    ports: { log, baselineStore, env },
     onPurgeStart: () => github.started(`purging and verifying ${config.environment}`),
+    plan,
   });
   const { result, document, requests } = deployDocument(outcome);
   for (const line of requests) log.info(`would send ${line}`);

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { openBaselineStore } from '../github/open-baseline-store.ts';
+import { writePlanDocument } from '../pipeline/plan-document.ts';
 import { planRelease } from '../pipeline/plan-release.ts';
 import { countRequests } from '../plan/plan-purges.ts';
 import { renderPlanMarkdown } from '../report/render-plan-markdown.ts';
@@ -6,12 +8,18 @@ import type { StepContext, StepOutcome } from './step.ts';
 
 /**
  * The plan step: what deploy would do, as the CLI's `plan` computes it. Sends no purge and
- * writes nothing but the summary and, on a pull request, the one sticky plan comment.
+ * writes nothing but the summary, on a pull request the one sticky plan comment, and with input
+ * `plan` the plan document a deploy step applies.
  */
 export async function planStep(context: StepContext): Promise<StepOutcome> {
   const { config, inputs, env, log, signal, github } = context;
   const store = await openBaselineStore(config, { env, log, token: inputs.githubToken });
   const { release, document } = await planRelease(config, { env, log, signal, store });
+  if (inputs.plan !== undefined) {
+    const out = resolve(env.GITHUB_WORKSPACE || process.cwd(), inputs.plan);
+    await writePlanDocument(out, document);
+    log.info(`plan: written to ${out}; a deploy step with input plan applies it exactly`);
+  }
   const markdown = renderPlanMarkdown({
     environment: config.environment,
     diff: release.diff,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ORIGIN_STYLES } from '../origin/origin-style.ts';
+import { PROVIDERS, providerConfigSchemas } from '../providers/registry.ts';
+import { urlProblem } from './url-problem.ts';
 
 /**
  * The one description of edgepurge's configuration: every key's type, default and meaning.
@@ -11,113 +13,21 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/**
- * Why a URL is unfit for `baseUrl`, `verify.origin` or a Varnish endpoint, in words; undefined
- * when it is fine. User info is refused, not stripped: it is never sent, and it would be
- * printed in errors and dry-run lines. A fragment would silently send every request to `/`.
- */
-function urlProblem(value: string, what = 'URL'): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an absolute http:// or https:// ${what}`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `must be an absolute http:// or https:// ${what}`;
-  if (url.username !== '' || url.password !== '')
-    return 'holds a user name or password: remove it (it is never sent, and would be printed)';
-  if (value.includes('#')) return 'holds a #fragment: remove it';
-  if (value.includes('?')) return 'holds a query: remove it';
-  return undefined;
-}
-
-/** A Varnish node: scheme://host[:port] and nothing more (a path would prefix every purge). */
-const endpointUrl = z.string().superRefine((value, ctx) => {
-  const problem =
-    urlProblem(value, 'URL of a Varnish node, e.g. http://127.0.0.1:6081') ??
-    (new URL(value).pathname === '/'
-      ? undefined
-      : `has the path ${new URL(value).pathname}, which would be put before every purged path: give only scheme://host[:port]`);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
-
 /** curl's `--connect-to HOST1:PORT1:HOST2:PORT2`; empty HOST1/PORT1 match any. */
 export const CONNECT_TO = /^(\[[^\]]*\]|[^:[\]]*):(\d*):(\[[^\]]*\]|[^:[\]]*):(\d*)$/;
 
-const varnishProvider = z
-  .strictObject({
-    type: z.literal('varnish'),
-    name: z.string().min(1).optional().describe('Name used in reports; defaults to the type.'),
-    endpoints: z
-      .array(endpointUrl)
-      .min(1)
-      .describe(
-        'Every Varnish node to purge (http://host:port). PURGE and BAN go to each of them.',
-      ),
-    concurrency: z.int().min(1).max(256).default(8).describe('Requests in flight per endpoint.'),
-    banHeader: z
-      .string()
-      .min(1)
-      .default('X-Ban-Path')
-      .describe('Header carrying the path prefix of a BAN (see examples/varnish/edgepurge.vcl).'),
-    timeoutSeconds: z.number().positive().max(300).default(10).describe('Per-request timeout.'),
-  })
-  .describe('Varnish: PURGE per URL, BAN for prefixes, xkey for tags.');
-
-// Limits from developers.cloudflare.com/cache/how-to/purge-cache/#availability-and-limits:
-// single-file purge takes 100 URLs per request (500 on Enterprise), but 30 is still enforced in
-// the field (jakejarvis/cloudflare-purge-action#4, Cloudflare-WordPress #236), so the default
-// outside Enterprise is 30.
-const cloudflareProvider = z
-  .strictObject({
-    type: z.literal('cloudflare'),
-    name: z.string().min(1).optional().describe('Name used in reports; defaults to the type.'),
-    zoneId: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/, 'must be the 32-hex-digit zone ID (Overview page of the zone)')
-      .describe('The zone ID. The token comes from CLOUDFLARE_API_TOKEN.'),
-    plan: z
-      .enum(['free', 'pro', 'business', 'enterprise'])
-      .default('free')
-      .describe('Sets batch sizes and the purge rate budget (shared by the whole account).'),
-    maxUrlsPerRequest: z
-      .int()
-      .min(1)
-      .max(500)
-      .optional()
-      .describe('URLs per purge request (default 30; 500 on Enterprise).'),
-    cacheKeyHeaders: z
-      .record(z.string().min(1), z.array(z.string()).min(1))
-      .optional()
-      .describe(
-        'Request headers in the cache key, e.g. {"CF-Device-Type": ["mobile","desktop","tablet"]}: each URL is purged once per value.',
-      ),
-  })
-  .describe('Cloudflare: the official SDK, client.cache.purge.');
-
-const fastlyProvider = z
-  .strictObject({
-    type: z.literal('fastly'),
-    name: z.string().min(1).optional().describe('Name used in reports; defaults to the type.'),
-    serviceId: z.string().min(1).describe('The service ID. The token comes from FASTLY_API_TOKEN.'),
-    soft: z
-      .boolean()
-      .default(false)
-      .describe('Soft purge: mark content stale instead of removing it (Fastly-Soft-Purge: 1).'),
-  })
-  .describe('Fastly: URL purges through the API, surrogate keys, purge_all.');
-
-export const providerSchema = z.discriminatedUnion(
-  'type',
-  [varnishProvider, cloudflareProvider, fastlyProvider],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'unsupported provider type; use "varnish", "cloudflare" or "fastly"'
-        : undefined,
-  },
-);
+/**
+ * One of the configured caches: the union of every provider's own schema, in the registry's
+ * order (src/providers/registry.ts; each schema lives beside its provider).
+ */
+export const providerSchema = z.discriminatedUnion('type', providerConfigSchemas(), {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `unsupported provider type; use ${PROVIDERS.map((p) => `"${p.type}"`)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' or $1')}`
+      : undefined,
+});
 
 const policyRule = z.strictObject({
   match: z.string().min(1).describe('Glob on the file path (`assets/**`, `**/*.html`).'),
@@ -284,6 +194,6 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
-export type VarnishConfig = z.output<typeof varnishProvider>;
-export type CloudflareConfig = z.output<typeof cloudflareProvider>;
-export type FastlyConfig = z.output<typeof fastlyProvider>;
+export type { CloudflareConfig } from '../providers/cloudflare.ts';
+export type { FastlyConfig } from '../providers/fastly.ts';
+export type { VarnishConfig } from '../providers/varnish.ts';

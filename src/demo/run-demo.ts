@@ -47,7 +47,7 @@ export async function runDemo(
     const config = demoConfig(work, site, stack.edgeUrl, stack.edgePort);
 
     say('\n2. Release 1: edgepurge deploy');
-    const first = await deploy(config, { dryRun: false, log, signal });
+    const first = await deploy(config, { dryRun: false, signal, ports: { log } });
     say(
       `   ${first.diff.added.length} files added, ${first.verify.checked} URLs verified, baseline saved: ${first.baseline.saved}`,
     );
@@ -71,7 +71,10 @@ export async function runDemo(
     );
 
     say('\n5. A purge alone is not proof: edgepurge deploy --fix none');
-    const unfixed = await deploy({ ...config, fix: 'none' }, { dryRun: false, log, signal });
+    const unfixed = await deploy(
+      { ...config, fix: 'none' },
+      { dryRun: false, signal, ports: { log } },
+    );
     say(
       `   purge: ${unfixed.purge.requests} requests accepted; verification: ${unfixed.verify.ok ? 'passed' : 'FAILED'}`,
     );
@@ -79,7 +82,7 @@ export async function runDemo(
     say(`   baseline saved: ${unfixed.baseline.saved} (the next deploy still sees the change)`);
 
     say('\n6. edgepurge deploy (fix: touch)');
-    const fixed = await deploy(config, { dryRun: false, log, signal });
+    const fixed = await deploy(config, { dryRun: false, signal, ports: { log } });
     for (const hazard of fixed.diff.hazards) say(`   hazard: ${hazard.path}: ${hazard.kind}`);
     say(`   touched: ${fixed.fixed.touched.join(', ') || 'nothing'}`);
     say(

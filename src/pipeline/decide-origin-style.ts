@@ -10,7 +10,11 @@ import {
 } from '../origin/resolve-origin-style.ts';
 import { absoluteUrl, urlPathsFor } from '../plan/map-urls.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
-import { createHttpClient } from '../verify/http-client.ts';
+import {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+} from '../verify/http-client.ts';
 
 /** How the origin builds validators, and why edgepurge thinks so (plan and report show it). */
 export interface OriginDecision {
@@ -35,6 +39,7 @@ export async function decideOriginStyle(
   next: Manifest,
   log: Logger,
   signal?: AbortSignal,
+  httpClient: (options: HttpClientOptions) => HttpClient = createHttpClient,
 ): Promise<OriginDecision> {
   const setting = config.origin.validators;
   if (setting !== 'auto') return { setting, style: setting, evidence: ['configured'] };
@@ -48,7 +53,7 @@ export async function decideOriginStyle(
     };
   }
   const origin = config.verify.origin;
-  const client = createHttpClient({
+  const client = httpClient({
     connectTo: origin === undefined ? parseConnectTo(config.verify.connectTo) : [],
     connections: paths.length,
     timeoutMs: DETECT_TIMEOUT_MS,

@@ -15,42 +15,61 @@ import {
   type Provider,
   type RecordedCall,
 } from '../providers/index.ts';
-import type { Clock } from '../purge/clock.ts';
 import { acquireDeployLock, type DeployLock } from '../purge/deploy-lock.ts';
 import { emptySummary, executePlan } from '../purge/execute-plan.ts';
-import { openJournal, releaseId, withoutApplied } from '../purge/journal.ts';
+import { releaseId, withoutApplied } from '../purge/journal.ts';
 import type { RetryPolicy } from '../purge/retry-policy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
-import { createHttpClient, type HttpClient } from '../verify/http-client.ts';
+import type { HttpClient } from '../verify/http-client.ts';
+import { recordValidators } from '../verify/record-validators.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
 import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
 import { type BaselineStore, fileBaselineStore, stateBranchOf } from './baseline-store.ts';
+import { checkpoint } from './checkpoint.ts';
 import { decideOriginStyle, type OriginDecision } from './decide-origin-style.ts';
+import {
+  type DeployPorts,
+  type HttpClientFactory,
+  type ResolvedPorts,
+  resolvePorts,
+} from './deploy-ports.ts';
+import { type AppliedPlan, releaseFromPlan } from './release-from-plan.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
 
-export interface PipelineOptions {
-  readonly log: Logger;
+/** How one deploy runs, besides its collaborators (the ports). */
+export interface DeployOptions {
+  readonly dryRun: boolean;
   readonly signal: AbortSignal;
-  /** Injected providers (tests, the demo); default: built from `config.providers`. */
-  readonly providers?: readonly Provider[];
   /**
-   * Where the baseline is read and saved. Default: the files `baseline` / `saveBaseline`. A
-   * `github:` baseline needs a store from `openBaselineStore` (src/github), which the CLI and
-   * the Action build; the core never imports GitHub code.
+   * The collaborators, as one set: providers, baseline store, journal store, HTTP client
+   * factory, clock, logger, redactor (deploy-ports.ts). The CLI, the Action and library users
+   * each build theirs.
    */
-  readonly baselineStore?: BaselineStore;
-  /** Where credentials are read from (default: process.env). */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly ports: DeployPorts;
   /** Live verification progress (the CLI draws it on stderr). */
   readonly onVerifyProgress?: VerifyOptions['onProgress'];
-  /** Retry policy and clock for the purge (tests shorten the waits; default: the real ones). */
+  /** Retry policy for the purge (tests shorten the waits; default: the real one). */
   readonly retry?: RetryPolicy;
-  readonly clock?: Clock;
   /** Called once the upload is done, just before the edge is snapshotted and purged. */
   readonly onPurgeStart?: () => Promise<void>;
+  /**
+   * A plan document to apply exactly (`deploy --plan`): checked against the re-scanned tree,
+   * the re-read baseline and the providers, never planned anew (see releaseFromPlan).
+   */
+  readonly plan?: AppliedPlan;
 }
+
+/**
+ * The options deploy() took before the ports: the same collaborators, loose beside the run's
+ * options. Still accepted; `ports` wins where both name one.
+ */
+export type PipelineOptions = Omit<DeployOptions, 'dryRun' | 'ports'> &
+  Partial<Pick<DeployPorts, 'providers' | 'baselineStore' | 'env' | 'clock'>> & {
+    readonly log: Logger;
+    readonly ports?: DeployPorts;
+  };
 
 /** Everything decided before anything is changed: what plan prints, what deploy executes. */
 export interface Release {
@@ -72,7 +91,35 @@ export async function prepareRelease(
   log: Logger,
   signal?: AbortSignal,
   store: BaselineStore = defaultBaselineStore(config),
+  httpClient?: HttpClientFactory,
 ): Promise<Release> {
+  const read = await readRelease(config, log, signal, store, undefined, httpClient);
+  const { previous, next, diff } = read;
+  const known = [...new Set([...Object.keys(previous.files), ...Object.keys(next.files)])];
+  const plan = planPurges(diff, providers, {
+    baseUrl: config.baseUrl,
+    urls: config.urls,
+    known,
+    strategy: config.purge,
+  });
+  await checkpoint(signal);
+  checkBudget(plan, config.purge.maxRequests);
+  return { ...read, plan };
+}
+
+/**
+ * scan → diff → decide the fix, without planning purges: what `prepareRelease` plans from and
+ * what `deploy --plan` checks a plan document against. `origin` skips the origin's detection (a
+ * plan document's decision). Reads the disk and the baseline; writes and sends nothing.
+ */
+export async function readRelease(
+  config: ResolvedConfig,
+  log: Logger,
+  signal: AbortSignal | undefined,
+  store: BaselineStore,
+  origin?: OriginDecision,
+  httpClient?: HttpClientFactory,
+): Promise<Omit<Release, 'plan'>> {
   const started = Date.now();
   const baseline = await store.read(signal);
   const next = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
@@ -81,21 +128,16 @@ export async function prepareRelease(
   if (baseline === undefined)
     log.info(`baseline: none at ${store.location}; every file counts as added`);
   const previous = baseline ?? emptyManifest();
-  const origin = await decideOriginStyle(config, previous, next, log, signal);
-  const diff = diffManifests(previous, next, { style: origin.style });
+  const decided =
+    origin ?? (await decideOriginStyle(config, previous, next, log, signal, httpClient));
+  const diff = diffManifests(previous, next, { style: decided.style });
+  // Diffing and planning are synchronous: let a signal that came meanwhile be seen.
+  await checkpoint(signal);
   const toTouch =
     config.fix === 'touch'
       ? diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path)
       : [];
-  const known = [...new Set([...Object.keys(previous.files), ...Object.keys(next.files)])];
-  const plan = planPurges(diff, providers, {
-    baseUrl: config.baseUrl,
-    urls: config.urls,
-    known,
-    strategy: config.purge,
-  });
-  checkBudget(plan, config.purge.maxRequests);
-  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, plan, origin };
+  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, origin: decided };
 }
 
 /** The file store of a config whose baselines are files; a `github:` one must be injected. */
@@ -137,8 +179,9 @@ function checkBudget(plan: PurgePlan, maxRequests: number | undefined): void {
  */
 export async function deploy(
   config: ResolvedConfig,
-  options: PipelineOptions & { readonly dryRun: boolean },
+  options: DeployOptions | (PipelineOptions & { readonly dryRun: boolean }),
 ): Promise<DeployOutcome> {
+  const ports = resolvePorts(config, portsOf(options));
   // The baseline and the purge journal must be writable before anything is changed.
   if (!options.dryRun) {
     if (stateBranchOf(config.saveBaseline) === undefined)
@@ -147,18 +190,39 @@ export async function deploy(
   }
   // A dry run or a plan sends nothing, so it needs no credentials.
   const own =
-    options.providers === undefined
-      ? createProviders(config.providers, options.env ?? process.env, {
+    ports.providers === undefined
+      ? createProviders(config.providers, ports.env, {
           credentials: !options.dryRun,
+          redactor: ports.redactor,
         })
       : undefined;
   const held: { lock?: DeployLock } = {};
   try {
-    return await runDeploy(config, options, options.providers ?? own ?? [], held);
+    return await runDeploy(
+      config,
+      { ...options, ports },
+      ports,
+      ports.providers ?? own ?? [],
+      held,
+    );
   } finally {
     await Promise.all((own ?? []).map((provider) => provider.close?.()));
     await held.lock?.release();
   }
+}
+
+/** The ports of either form of options: `ports`, else the loose collaborators. */
+function portsOf(options: DeployOptions | PipelineOptions): DeployPorts {
+  const loose = options as Partial<PipelineOptions>;
+  const log = options.ports?.log ?? (loose.log as Logger);
+  return {
+    providers: loose.providers,
+    baselineStore: loose.baselineStore,
+    env: loose.env,
+    clock: loose.clock,
+    ...options.ports,
+    log,
+  };
 }
 
 export type DeployOutcome = DeployResult & {
@@ -168,17 +232,24 @@ export type DeployOutcome = DeployResult & {
 
 async function runDeploy(
   config: ResolvedConfig,
-  options: PipelineOptions & { readonly dryRun: boolean },
+  options: DeployOptions,
+  ports: ResolvedPorts,
   real: readonly Provider[],
   held: { lock?: DeployLock },
 ): Promise<DeployOutcome> {
-  const { log, signal } = options;
+  const { signal } = options;
+  const { log } = ports;
   const calls: RecordedCall[] = [];
   const providers = options.dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   if (providers.length === 0) log.warn('no providers configured: nothing will be purged');
 
-  const store = options.baselineStore ?? defaultBaselineStore(config);
-  let release = await prepareRelease(config, providers, log, signal, store);
+  const store = ports.baselineStore ?? defaultBaselineStore(config);
+  const applied = options.plan;
+  const prepare = () =>
+    applied === undefined
+      ? prepareRelease(config, providers, log, signal, store, ports.httpClient)
+      : releaseFromPlan(config, applied, providers, log, signal, store);
+  let release = await prepare();
   if (!options.dryRun) {
     // One deploy at a time per baseline, from here on, where changes begin (the scan and the
     // plan above only read, so bad input is refused without writing anything). The lock sits
@@ -187,9 +258,9 @@ async function runDeploy(
     held.lock = await acquireDeployLock(`${config.journalPath}.lock`, {
       log,
       signal,
-      clock: options.clock,
+      clock: ports.clock,
     });
-    if (held.lock.waited) release = await prepareRelease(config, providers, log, signal, store);
+    if (held.lock.waited) release = await prepare();
   }
   const { diff, plan } = release;
   const base = {
@@ -265,7 +336,7 @@ async function runDeploy(
     config.urls,
     new Set(touched.touched),
   );
-  const client = createHttpClient({
+  const client = ports.httpClient({
     connectTo: parseConnectTo(config.verify.connectTo),
     connections: config.verify.concurrency,
   });
@@ -273,7 +344,7 @@ async function runDeploy(
   const originClient: HttpClient | undefined =
     config.verify.origin === undefined
       ? undefined
-      : createHttpClient({ connections: config.verify.concurrency });
+      : ports.httpClient({ connections: config.verify.concurrency });
   try {
     await options.onPurgeStart?.();
     const changedUrls = targets.filter((t) => t.kind === 'serves' && t.changed).map((t) => t.url);
@@ -285,8 +356,8 @@ async function runDeploy(
       log.info(`snapshot: ${snapshots.size}/${changedUrls.length} URLs before purging`);
 
     // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
-    const journal = await openJournal(
-      config.journalPath,
+    signal.throwIfAborted();
+    const journal = await ports.journalStore.open(
       releaseId(release.previous, touched.manifest, JSON.stringify(config.providers)),
     );
     const resumed = withoutApplied(plan, journal);
@@ -300,7 +371,7 @@ async function runDeploy(
       log,
       journal,
       retry: options.retry,
-      clock: options.clock,
+      clock: ports.clock,
       maxWaitSeconds: config.purge.maxWaitSeconds,
     }).finally(() => journal.close());
     const purge = { ...executed, skipped: resumed.skipped };
@@ -329,6 +400,15 @@ async function runDeploy(
       signal,
       log,
       policy: config.policy,
+      // The validators browsers hold (recorded when the baseline's release was verified), and
+      // the origin's model, so a failing check says why an ETag is not the predicted one.
+      held: release.previous.validators ?? {},
+      model: {
+        style: release.origin.style,
+        release: touched.manifest,
+        scanned: release.next,
+        previous: release.previous,
+      },
       ...(originClient !== undefined && config.verify.origin !== undefined
         ? { origin: { client: originClient, baseUrl: config.verify.origin } }
         : {}),
@@ -349,7 +429,8 @@ async function runDeploy(
       };
     }
     try {
-      await store.write(touched.manifest, signal);
+      // The baseline records what the edge served for each URL: the validators browsers hold.
+      await store.write(recordValidators(touched.manifest, release.previous, verify), signal);
     } catch (error) {
       if (!isEdgepurgeError(error)) throw error;
       // Verified, but not recorded (a race on a github: baseline, an unwritable file): the next

@@ -1,17 +1,11 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import type { PurgePlan } from '../plan/plan-purges.ts';
 import { createProviders } from '../providers/index.ts';
 import type { BaselineStore } from './baseline-store.ts';
 import { prepareRelease, type Release } from './deploy.ts';
+import { type PlanDocument, planDocument } from './plan-document.ts';
 
-/** What `plan --json` prints: the purge plan with the diff, the files to touch and the baseline. */
-export type PlanDocument = PurgePlan & {
-  readonly diff: Release['diff'];
-  readonly touch: readonly string[];
-  readonly origin: Release['origin'];
-  readonly baseline: { readonly path: string; readonly found: boolean };
-};
+export type { PlanDocument } from './plan-document.ts';
 
 /**
  * What deploy would do, as a document: scan, diff against the stored baseline, plan. Sends
@@ -35,12 +29,5 @@ export async function planRelease(
     options.signal,
     options.store,
   ).finally(() => Promise.all(providers.map((provider) => provider.close?.())));
-  const document: PlanDocument = {
-    ...release.plan,
-    diff: release.diff,
-    touch: release.toTouch,
-    origin: release.origin,
-    baseline: { path: options.store.location, found: release.hadBaseline },
-  };
-  return { release, document };
+  return { release, document: planDocument(release, config, options.store.location) };
 }

@@ -1,4 +1,5 @@
 import type { Hazard } from '../manifest/diff-manifests.ts';
+import type { PurgePlan } from '../plan/plan-purges.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 import type { OriginDecision } from './decide-origin-style.ts';
@@ -22,5 +23,7 @@ export interface DeployResult {
   /** The full verification report: at least ok, checked and stale[{ url, reason }]. */
   readonly verify: VerifyReport;
   readonly baseline: { readonly saved: boolean; readonly path: string };
+  /** The purge plan this run executed (or, dry, would have): every entry with its reason. */
+  readonly plan?: PurgePlan;
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }

@@ -15,7 +15,11 @@ import {
 } from './collapse.ts';
 import { absoluteUrl, type UrlOptions, urlPathsFor } from './map-urls.ts';
 
-export const PLAN_VERSION = 1;
+/**
+ * The plan document format. Version 2 carries the digests `deploy --plan` checks (see
+ * plan-digests.ts); a document of another version is refused, never guessed at.
+ */
+export const PLAN_VERSION = 2;
 
 /** Why an entry is in the plan (STYLE.md: every decision says why). */
 export type PlanReason = 'hazard' | 'changed' | 'added' | 'removed' | 'collapsed' | 'forced';
@@ -39,7 +43,8 @@ export interface ProviderPlan {
 
 /** The purge plan: a document `plan --json` prints and `deploy` executes exactly. */
 export interface PurgePlan {
-  readonly version: typeof PLAN_VERSION;
+  /** PLAN_VERSION when planned by this build; a document read from disk may say otherwise. */
+  readonly version: number;
   readonly baseUrl: string;
   readonly providers: readonly ProviderPlan[];
   /** Distinct URLs the plan purges, across providers. */
@@ -100,7 +105,11 @@ export function planPurges(
   const changedPaths = new Set([...diff.changed, ...diff.added, ...diff.removed]);
   const known = input.known ?? [...changedPaths];
   const host = new URL(input.baseUrl).host;
-  const totalUrls = known.reduce((sum, path) => sum + urlPathsFor(path, input.urls).length, 0);
+  // Only an everything threshold given as a percentage needs the URL count of the whole site.
+  const totalUrls =
+    typeof strategy.everythingAbove === 'string'
+      ? known.reduce((sum, path) => sum + urlPathsFor(path, input.urls).length, 0)
+      : 0;
 
   const plans = providers.map((provider): ProviderPlan => {
     const caps = provider.capabilities;

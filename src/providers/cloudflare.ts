@@ -1,4 +1,4 @@
-import type { CloudflareConfig } from '../config/schema.ts';
+import { z } from 'zod';
 import type { createCloudflareClient, send } from './cloudflare-client.ts';
 import {
   FLEX_ITEMS_PER_REQUEST,
@@ -7,7 +7,68 @@ import {
   toRequests,
 } from './cloudflare-requests.ts';
 import type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
+import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
 import { PurgeError } from './purge-error.ts';
+
+// Limits from developers.cloudflare.com/cache/how-to/purge-cache/#availability-and-limits:
+// single-file purge takes 100 URLs per request (500 on Enterprise), but 30 is still enforced in
+// the field (jakejarvis/cloudflare-purge-action#4, Cloudflare-WordPress #236), so the default
+// outside Enterprise is 30.
+/** `providers[]` entries of type cloudflare. */
+export const cloudflareSchema = z
+  .strictObject({
+    type: z.literal('cloudflare'),
+    name: z.string().min(1).optional().describe(NAME_DESCRIPTION),
+    zoneId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'must be the 32-hex-digit zone ID (Overview page of the zone)')
+      .describe('The zone ID. The token comes from CLOUDFLARE_API_TOKEN.'),
+    plan: z
+      .enum(['free', 'pro', 'business', 'enterprise'])
+      .default('free')
+      .describe('Sets batch sizes and the purge rate budget (shared by the whole account).'),
+    maxUrlsPerRequest: z
+      .int()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('URLs per purge request (default 30; 500 on Enterprise).'),
+    cacheKeyHeaders: z
+      .record(z.string().min(1), z.array(z.string()).min(1))
+      .optional()
+      .describe(
+        'Request headers in the cache key, e.g. {"CF-Device-Type": ["mobile","desktop","tablet"]}: each URL is purged once per value.',
+      ),
+  })
+  .describe('Cloudflare: the official SDK, client.cache.purge.');
+
+export type CloudflareConfig = z.output<typeof cloudflareSchema>;
+
+/**
+ * Cloudflare, defined once: CLOUDFLARE_API_TOKEN (CLOUDFLARE_BASE_URL points the SDK
+ * elsewhere); `purge --zone-id ID [--plan PLAN]`.
+ */
+export const cloudflareDefinition = defineProvider({
+  type: 'cloudflare',
+  schema: cloudflareSchema,
+  secrets: [
+    {
+      env: 'CLOUDFLARE_API_TOKEN',
+      hint: 'an API token with Zone › Cache Purge permission',
+    },
+  ],
+  capabilities: (config) => cloudflareCapabilities(config),
+  checkPrefix: (prefix) => checkCloudflarePrefix(prefix),
+  create: (config, { secrets, env }) =>
+    createCloudflareProvider(config, {
+      token: secrets.CLOUDFLARE_API_TOKEN ?? '',
+      baseURL: env.CLOUDFLARE_BASE_URL || undefined,
+    }),
+  purgeFlags: [
+    { flag: 'zone-id', key: 'zoneId', type: 'string', selects: true, usage: '--zone-id ID' },
+    { flag: 'plan', key: 'plan', type: 'string', usage: '--plan PLAN' },
+  ],
+});
 
 /**
  * Cloudflare through the official SDK (`client.cache.purge`). Every limit below comes from
@@ -122,6 +183,7 @@ export function createCloudflareProvider(
     describe(batch: PurgeBatch): readonly string[] {
       return requestsFor(batch).map((request) => `${at} ${request.summary}`);
     },
+    checkPrefix: checkCloudflarePrefix,
   };
 }
 

@@ -10,18 +10,31 @@ export interface RecordedCall {
 
 /**
  * Wraps a provider so that `purge` records the batch and sends nothing (s3deploy's
- * noUpdateStore). Batch sizes are the real provider's, so the plan is the real one; the rate
- * budget is dropped, since nothing is sent there is nothing to pace.
+ * noUpdateStore). Every other ability is the real provider's — capabilities (the rate budget
+ * too), `checkPrefix`, `describe`, `close`, and whatever a provider adds — so a dry run plans
+ * exactly as the real run does (a Cloudflare prefix deeper than its limit is URL batches in
+ * both). The executor does not pace a dry run (see isDryRun).
  */
 export function dryRunProvider(inner: Provider, calls: RecordedCall[]): Provider {
-  const { rate: _unpaced, ...capabilities } = inner.capabilities;
-  return {
-    name: inner.name,
-    type: inner.type,
-    capabilities,
-    async purge(batch: PurgeBatch): Promise<PurgeOutcome> {
-      calls.push({ provider: inner.name, batch, requests: inner.describe?.(batch) ?? [] });
-      return { requests: 0 };
-    },
+  const purge = async (batch: PurgeBatch): Promise<PurgeOutcome> => {
+    calls.push({ provider: inner.name, batch, requests: inner.describe?.(batch) ?? [] });
+    return { requests: 0 };
   };
+  return new Proxy(inner, {
+    get(target, property) {
+      if (property === 'purge') return purge;
+      if (property === DRY_RUN) return true;
+      const value: unknown = Reflect.get(target, property, target);
+      // Methods run on the real provider (a class's private fields need their own `this`).
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The mark of a dry-run wrapper, seen only through `isDryRun`. */
+const DRY_RUN = Symbol('edgepurge.dryRun');
+
+/** Whether `provider` is a dry-run wrapper: it sends nothing, so nothing needs pacing. */
+export function isDryRun(provider: Provider): boolean {
+  return (provider as Provider & { [DRY_RUN]?: boolean })[DRY_RUN] === true;
 }

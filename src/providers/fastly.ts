@@ -1,9 +1,56 @@
-import type { FastlyConfig } from '../config/schema.ts';
+import { z } from 'zod';
 import { FASTLY_MAX_KEYS, fastlyRequests } from './fastly-requests.ts';
 import { type SendContext, sendAll, sendOnce } from './fastly-send.ts';
 import type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
+import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
 
 export { FASTLY_MAX_KEYS } from './fastly-requests.ts';
+
+/** `providers[]` entries of type fastly. */
+export const fastlySchema = z
+  .strictObject({
+    type: z.literal('fastly'),
+    name: z.string().min(1).optional().describe(NAME_DESCRIPTION),
+    serviceId: z.string().min(1).describe('The service ID. The token comes from FASTLY_API_TOKEN.'),
+    soft: z
+      .boolean()
+      .default(false)
+      .describe('Soft purge: mark content stale instead of removing it (Fastly-Soft-Purge: 1).'),
+  })
+  .describe('Fastly: URL purges through the API, surrogate keys, purge_all.');
+
+export type FastlyConfig = z.output<typeof fastlySchema>;
+
+/**
+ * Fastly, defined once: FASTLY_API_TOKEN (FASTLY_API_URL points it elsewhere);
+ * `purge --service-id ID [--soft]`.
+ */
+export const fastlyDefinition = defineProvider({
+  type: 'fastly',
+  schema: fastlySchema,
+  secrets: [
+    {
+      env: 'FASTLY_API_TOKEN',
+      hint: 'an API token with the purge_select scope (purge_all for everything)',
+    },
+  ],
+  capabilities: (config) => fastlyCapabilities(config),
+  create: (config, { secrets, env }) =>
+    createFastlyProvider(config, {
+      token: secrets.FASTLY_API_TOKEN ?? '',
+      baseUrl: env.FASTLY_API_URL || undefined,
+    }),
+  purgeFlags: [
+    {
+      flag: 'service-id',
+      key: 'serviceId',
+      type: 'string',
+      selects: true,
+      usage: '--service-id ID',
+    },
+    { flag: 'soft', key: 'soft', type: 'boolean', usage: '--soft' },
+  ],
+});
 
 export interface FastlyOptions {
   /** The API token (FASTLY_API_TOKEN). Sent as `Fastly-Key`; never in a message. */

@@ -1,24 +1,31 @@
 import type { ProviderConfig } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { registerSecret } from '../redact.ts';
-import { checkCloudflarePrefix, createCloudflareProvider } from './cloudflare.ts';
-import { createFastlyProvider } from './fastly.ts';
 import type { Provider } from './provider.ts';
-import { createVarnishProvider } from './varnish.ts';
+import type { ProviderSecret } from './provider-definition.ts';
+import { providerDefinition } from './registry.ts';
 
 export { dryRunProvider, type RecordedCall } from './dry-run.ts';
 export type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
+export type { ProviderDefinition } from './provider-definition.ts';
+export { PROVIDERS, providerDefinition } from './registry.ts';
 
 /**
- * Builds the configured providers, in purge order. Credentials come from the environment under
- * the vendors' own names (DESIGN.md), are registered for redaction, and a missing one is an
- * InputError before anything is read, written or sent.
+ * Builds the configured providers, in purge order, from their definitions (registry.ts).
+ * Credentials come from the environment under the vendors' own names (DESIGN.md), are
+ * registered for redaction, and a missing one is an InputError before anything is read,
+ * written or sent.
  */
 export function createProviders(
   configs: readonly ProviderConfig[],
   env: NodeJS.ProcessEnv,
-  options: { readonly credentials?: boolean } = {},
+  options: {
+    readonly credentials?: boolean;
+    /** Learns each credential read (default: the process-wide one of src/redact.ts). */
+    readonly redactor?: { register(secret: string | undefined): void };
+  } = {},
 ): Provider[] {
+  const redactor = options.redactor ?? { register: registerSecret };
   // Planning needs capabilities only: without `credentials`, a missing token is no error.
   const needed = options.credentials ?? true;
   const names = new Set<string>();
@@ -31,47 +38,29 @@ export function createProviders(
       });
     }
     names.add(name);
-    switch (config.type) {
-      case 'varnish':
-        return createVarnishProvider(config);
-      case 'cloudflare': {
-        const token = requireToken(
-          env,
-          'CLOUDFLARE_API_TOKEN',
-          index,
-          'an API token with Zone › Cache Purge permission',
-          needed,
-        );
-        const provider = createCloudflareProvider(config, {
-          token,
-          baseURL: env.CLOUDFLARE_BASE_URL || undefined,
-        });
-        return Object.assign(provider, { checkPrefix: checkCloudflarePrefix });
-      }
-      case 'fastly': {
-        const token = requireToken(
-          env,
-          'FASTLY_API_TOKEN',
-          index,
-          'an API token with the purge_select scope (purge_all for everything)',
-          needed,
-        );
-        return createFastlyProvider(config, { token, baseUrl: env.FASTLY_API_URL || undefined });
-      }
-      default:
-        throw new Error(`unknown provider type ${(config as { type: string }).type}`);
-    }
+    const definition = providerDefinition(config.type);
+    if (definition === undefined) throw new Error(`unknown provider type ${config.type}`);
+    const secrets = Object.fromEntries(
+      definition.secrets.map((secret) => [
+        secret.env,
+        requireSecret(env, secret, index, needed, redactor),
+      ]),
+    );
+    return definition.create(config as never, { secrets, env });
   });
 }
 
-function requireToken(
+function requireSecret(
   env: NodeJS.ProcessEnv,
-  variable: string,
+  secret: ProviderSecret,
   index: number,
-  what: string,
-  needed = true,
+  needed: boolean,
+  redactor: { register(secret: string | undefined): void },
 ): string {
+  const variable = secret.env;
   const token = env[variable];
+  // Registered even when only planning: nothing that leaves the process may hold it.
+  redactor.register(token);
   if (!needed && (token === undefined || token.trim() === '')) return '';
   if (token === undefined || token.trim() === '') {
     throw new InputError(
@@ -79,10 +68,9 @@ function requireToken(
       `providers[${index}] needs ${variable} in the environment`,
       {
         at: variable,
-        hint: `export ${variable}=… (${what}); tokens are never read from flags or config files`,
+        hint: `export ${variable}=… (${secret.hint}); tokens are never read from flags or config files`,
       },
     );
   }
-  registerSecret(token);
   return token.trim();
 }

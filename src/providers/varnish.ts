@@ -1,9 +1,83 @@
 import pLimit from 'p-limit';
-import { Agent, request } from 'undici';
-import type { VarnishConfig } from '../config/schema.ts';
+import type { Agent } from 'undici';
+import { z } from 'zod';
+import { urlProblem } from '../config/url-problem.ts';
 import { RETRYABLE_KINDS } from '../purge/retry-policy.ts';
-import type { Provider, PurgeAttempt, PurgeBatch, PurgeOutcome } from './provider.ts';
+import type {
+  Provider,
+  ProviderCapabilities,
+  PurgeAttempt,
+  PurgeBatch,
+  PurgeOutcome,
+} from './provider.ts';
+import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
 import { batchFailure, PurgeError, parseRetryAfter, type RequestFailure } from './purge-error.ts';
+
+/** A Varnish node: scheme://host[:port] and nothing more (a path would prefix every purge). */
+const endpointUrl = z.string().superRefine((value, ctx) => {
+  const problem =
+    urlProblem(value, 'URL of a Varnish node, e.g. http://127.0.0.1:6081') ??
+    (new URL(value).pathname === '/'
+      ? undefined
+      : `has the path ${new URL(value).pathname}, which would be put before every purged path: give only scheme://host[:port]`);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** `providers[]` entries of type varnish. */
+export const varnishSchema = z
+  .strictObject({
+    type: z.literal('varnish'),
+    name: z.string().min(1).optional().describe(NAME_DESCRIPTION),
+    endpoints: z
+      .array(endpointUrl)
+      .min(1)
+      .describe(
+        'Every Varnish node to purge (http://host:port). PURGE and BAN go to each of them.',
+      ),
+    concurrency: z.int().min(1).max(256).default(8).describe('Requests in flight per endpoint.'),
+    banHeader: z
+      .string()
+      .min(1)
+      .default('X-Ban-Path')
+      .describe('Header carrying the path prefix of a BAN (see examples/varnish/edgepurge.vcl).'),
+    timeoutSeconds: z.number().positive().max(300).default(10).describe('Per-request timeout.'),
+  })
+  .describe('Varnish: PURGE per URL, BAN for prefixes, xkey for tags.');
+
+export type VarnishConfig = z.output<typeof varnishSchema>;
+
+/** Varnish, defined once: no credentials (the VCL's ACL guards it); `purge --endpoint URL…`. */
+export const varnishDefinition = defineProvider({
+  type: 'varnish',
+  schema: varnishSchema,
+  secrets: [],
+  capabilities: () => VARNISH_CAPABILITIES,
+  create: (config) => createVarnishProvider(config),
+  purgeFlags: [
+    {
+      flag: 'endpoint',
+      key: 'endpoints',
+      type: 'string',
+      multiple: true,
+      selects: true,
+      usage: '--endpoint URL…',
+    },
+  ],
+});
+
+const VARNISH_CAPABILITIES: ProviderCapabilities = {
+  // Each URL is its own PURGE; a batch of 50 keeps journal entries and progress readable.
+  maxUrlsPerRequest: 50,
+  maxPrefixesPerRequest: 50,
+  maxTagsPerRequest: 50,
+  maxHostsPerRequest: 50,
+  everything: true,
+  // Batches in flight; requests per node are bounded by `concurrency` from the config.
+  concurrency: 4,
+};
+
+/** undici loads at the first request, not when a plan only needs the capabilities. */
+type Undici = typeof import('undici');
 
 /**
  * Varnish speaks the methods of examples/varnish/edgepurge.vcl: `PURGE <path>` with the public
@@ -11,10 +85,18 @@ import { batchFailure, PurgeError, parseRetryAfter, type RequestFailure } from '
  * evicts tagged objects. Every request goes to every endpoint: each node of a fleet keeps its
  * own copy.
  */
-export function createVarnishProvider(config: VarnishConfig, agent = new Agent()): Provider {
+export function createVarnishProvider(config: VarnishConfig, agent?: Agent): Provider {
   const endpoints = config.endpoints.map((endpoint) => endpoint.replace(/\/+$/, ''));
   const limits = new Map(endpoints.map((endpoint) => [endpoint, pLimit(config.concurrency)]));
   const timeoutMs = config.timeoutSeconds * 1000;
+  let transport: Promise<{ undici: Undici; agent: Agent }> | undefined;
+  const connect = () => {
+    transport ??= import('undici').then((undici) => ({
+      undici,
+      agent: agent ?? new undici.Agent(),
+    }));
+    return transport;
+  };
 
   /** Sends one request to one node, unless the batch was halted while it queued. */
   const send = (
@@ -25,23 +107,14 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
   ): Promise<'sent' | 'skipped'> =>
     (limits.get(endpoint) as ReturnType<typeof pLimit>)(async () => {
       if (halted() || signal.aborted) return 'skipped';
-      await sendOnce(agent, endpoint, init, timeoutMs, signal);
+      await sendOnce(await connect(), endpoint, init, timeoutMs, signal);
       return 'sent';
     });
 
   return {
     name: config.name ?? 'varnish',
     type: 'varnish',
-    capabilities: {
-      // Each URL is its own PURGE; a batch of 50 keeps journal entries and progress readable.
-      maxUrlsPerRequest: 50,
-      maxPrefixesPerRequest: 50,
-      maxTagsPerRequest: 50,
-      maxHostsPerRequest: 50,
-      everything: true,
-      // Batches in flight; requests per node are bounded by `concurrency` from the config.
-      concurrency: 4,
-    },
+    capabilities: VARNISH_CAPABILITIES,
     describe(batch: PurgeBatch): string[] {
       const requests = toRequests(batch, config.banHeader);
       return endpoints.flatMap((endpoint) =>
@@ -54,7 +127,8 @@ export function createVarnishProvider(config: VarnishConfig, agent = new Agent()
       );
     },
     async close() {
-      await agent.close();
+      if (transport !== undefined) await (await transport).agent.close();
+      else await agent?.close();
     },
     /**
      * Every request to every node, each on its own: a target is accepted when every node
@@ -197,7 +271,7 @@ const TIMEOUT_CODES = new Set([
 
 /** One request to one node, once; the executor decides about retries from the PurgeError. */
 async function sendOnce(
-  agent: Agent,
+  { undici, agent }: { undici: Undici; agent: Agent },
   endpoint: string,
   init: VarnishRequest,
   timeoutMs: number,
@@ -206,7 +280,7 @@ async function sendOnce(
   let status: number;
   let retryAfter: string | undefined;
   try {
-    const response = await request(`${endpoint}${init.path}`, {
+    const response = await undici.request(`${endpoint}${init.path}`, {
       dispatcher: agent,
       method: init.method,
       headers: { host: init.host, ...init.headers },

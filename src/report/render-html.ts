@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Check, UrlReport, VerifyReport } from '../verify/report-types.ts';
 import { escapeHtml } from './escape-html.ts';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page-assets.ts';
+import { planRows, targetsCell } from './plan-rows.ts';
 import {
   cacheHeaders,
   cacheStatus,
@@ -67,6 +68,8 @@ export function renderHtml(report: VerifyReport, deploy?: DeployContext): string
     '</section>',
   );
   if (deploy !== undefined) body.push(releaseHtml(deploy));
+  for (const note of report.notes ?? [])
+    body.push(`<p class="hint"><strong>Note:</strong> ${escapeHtml(note)}</p>`);
 
   if (report.stale.length > 0) {
     body.push(
@@ -154,7 +157,20 @@ function releaseHtml(deploy: DeployContext): string {
   const baseline = deploy.baseline.saved
     ? `baseline saved to <code>${escapeHtml(deploy.baseline.path)}</code>`
     : `baseline <b>not</b> saved (<code>${escapeHtml(deploy.baseline.path)}</code> unchanged)`;
-  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}`;
+  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}${planHtml(deploy)}`;
+}
+
+/** The plan the deploy executed, every entry with its reason, collapsed. */
+function planHtml(deploy: DeployContext): string {
+  const rows = deploy.plan === undefined ? [] : planRows(deploy.plan);
+  if (rows.length === 0) return '';
+  const body = rows
+    .map(
+      (row) =>
+        `<tr><td>${escapeHtml(row.provider)}</td><td>${escapeHtml(row.kind)}</td><td>${escapeHtml(row.reason)}</td><td><code>${escapeHtml(targetsCell(row.targets))}</code></td></tr>`,
+    )
+    .join('');
+  return `<details class="plan"><summary>The plan ${deploy.dryRun ? 'planned' : 'executed'}: ${escapeHtml(count(rows.length, 'purge request'))}</summary><table class="list"><thead><tr><th>Provider</th><th>Kind</th><th>Reason</th><th>Targets</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
 /** Warnings that say the same thing (check, expected, seen, message) share one row. */
@@ -191,6 +207,13 @@ function urlRow(url: UrlReport): string {
       : '';
   const checks = [
     ...failed.map((c) => checkItem(c, url.reason)),
+    // What a browser holding an old validator was proven to get: the request sent, and 200.
+    ...url.checks
+      .filter((c) => c.ok && c.sent !== undefined)
+      .map(
+        (c) =>
+          `<li class="hint">${escapeHtml(c.id)}: <code>${escapeHtml(c.sent ?? '')}</code> gets <code>${escapeHtml(c.seen)}</code></li>`,
+      ),
     `<li class="hint">${passed} of ${url.checks.length} checks passed</li>`,
   ].join('');
   const status = cacheStatus(url.cache);

@@ -1,4 +1,5 @@
 import type { Check, UrlReport, VerifyReport } from '../verify/report-types.ts';
+import { planRows, targetsCell } from './plan-rows.ts';
 import {
   cacheStatus,
   count,
@@ -59,6 +60,7 @@ export function renderMarkdown(
       head.push(`- purge failed on ${text(failure.provider)}: ${text(failure.error)}`);
     if (deploy.purge.failed.length > 0) head.push('');
   }
+  for (const note of report.notes ?? []) head.push(`> **Note:** ${text(note)}`, '');
   budget.take(head.join('\n'));
   const out = [...head];
 
@@ -87,6 +89,26 @@ export function renderMarkdown(
         'warnings',
       ),
     );
+
+  const executed = deploy?.plan === undefined ? [] : planRows(deploy.plan);
+  if (executed.length > 0) {
+    const opening = `<details><summary>The plan ${deploy?.dryRun ? 'planned' : 'executed'}: ${count(executed.length, 'purge request')}</summary>`;
+    budget.take('\n</details>\n');
+    out.push(
+      ...section(
+        budget,
+        opening,
+        '| provider | kind | reason | targets |\n| :--- | :--- | :--- | :--- |',
+        executed.map(
+          (row) =>
+            `| ${text(row.provider)} | ${row.kind} | ${row.reason} | ${text(targetsCell(row.targets))} |`,
+        ),
+        'plan entries',
+      ),
+      '</details>',
+      '',
+    );
+  }
 
   if (report.urls.length > 0) {
     const rows = staleFirst(report.urls).map(urlRow);

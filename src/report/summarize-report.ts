@@ -2,7 +2,10 @@ import type { DeployResult } from '../pipeline/result.ts';
 import type { Diagnosis, UrlReport, VerifyReport } from '../verify/report-types.ts';
 
 /** What a report may say about the deploy around the verification; all optional context. */
-export type DeployContext = Pick<DeployResult, 'diff' | 'fixed' | 'purge' | 'baseline' | 'dryRun'>;
+export type DeployContext = Pick<
+  DeployResult,
+  'diff' | 'fixed' | 'purge' | 'baseline' | 'dryRun' | 'plan'
+>;
 
 /** The numbers every report leads with, and the verdict in one line (no icon, no markup). */
 export interface ReportSummary {

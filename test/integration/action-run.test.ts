@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
@@ -172,6 +172,28 @@ describe('the Action against the embedded edge and the GitHub fake', () => {
     expect(result.code).toBe(2);
     expect(result.summary).toContain('base-url');
     expect(github.statuses).toEqual([]);
+  });
+
+  it('plan input: the plan step writes the document, the deploy step applies it or refuses a stale one', async () => {
+    const planned = await run('pull_request', { command: 'plan', plan: 'plan.json' });
+    expect(planned.code, planned.stdout + planned.stderr).toBe(0);
+    const plan = JSON.parse(await readFile(join(files.workspace, 'plan.json'), 'utf8'));
+    expect(plan).toMatchObject({ version: 2, digests: { baseline: 'none' } });
+
+    await writeFile(join(files.workspace, 'site', 'late.html'), '<h1>not reviewed</h1>\n');
+    const stale = await run('push', { command: 'deploy', plan: 'plan.json' });
+    expect(stale.code, stale.stdout).toBe(2);
+    expect(stale.summary).toMatch(/no longer matches: the tree/);
+    expect(edge.stats().purges).toBe(0);
+    // Refused before the purge: never pending, only the error the step ends with.
+    expect(github.statuses.map((s) => s.state)).toEqual(['error']);
+
+    await rm(join(files.workspace, 'site', 'late.html'));
+    const applied = await run('push', { command: 'deploy', plan: 'plan.json' });
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const json = JSON.parse(await readFile(applied.outputs.json as string, 'utf8'));
+    expect(json.plan.providers).toEqual(plan.providers);
+    expect(applied.outputs['purged-urls']).toBe(String(plan.urls));
   });
 
   it('purge: the urls input purges those URLs through the configured provider', async () => {

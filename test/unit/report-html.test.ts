@@ -23,6 +23,32 @@ function svgOf(html: string): string {
 }
 
 describe('renderHtml', () => {
+  it('shows what a passed conditional check sent (the ETag browsers hold) and what it got', () => {
+    const url = freshUrl('https://x.test/a.js', 100, {
+      checks: [
+        {
+          id: 'conditional-etag',
+          severity: 'error',
+          ok: true,
+          url: 'https://x.test/a.js',
+          expected: '200, sha256 abc…',
+          seen: '200, sha256 abc…',
+          sent: 'If-None-Match: "5f-1a" (the ETag browsers hold: recorded …)',
+        },
+      ],
+    });
+    expect(renderHtml(verifyReport([url]))).toContain(
+      'conditional-etag: <code>If-None-Match: &quot;5f-1a&quot; (the ETag browsers hold: recorded …)</code> gets <code>200, sha256 abc…</code>',
+    );
+  });
+
+  it("shows the verifier's notes, escaped", () => {
+    const html = renderHtml(
+      verifyReport([freshUrl('https://x.test/a.js', 100)], { notes: ['no <validators> yet'] }),
+    );
+    expect(html).toContain('<strong>Note:</strong> no &lt;validators&gt; yet');
+  });
+
   const report = sampleReport(60);
   const html = renderHtml(report, deployContext());
 

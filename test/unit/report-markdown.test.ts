@@ -41,6 +41,21 @@ function mixedReport() {
 }
 
 describe('renderMarkdown', () => {
+  it("shows the verifier's notes (no validators recorded yet) as notes, not failures", () => {
+    const markdown = renderMarkdown(
+      verifyReport([freshUrl('https://x.test/a.js', 100)], {
+        notes: ['no validators recorded with the baseline (a first deploy…)'],
+      }),
+    );
+    expect(markdown).toContain(
+      '> **Note:** no validators recorded with the baseline (a first deploy…)',
+    );
+    expect(markdown).toMatch(/^### ✅/);
+    expect(renderMarkdown(verifyReport([freshUrl('https://x.test/a.js', 100)]))).not.toContain(
+      'Note:',
+    );
+  });
+
   it('starts with a one-line verdict and a summary table', () => {
     const md = renderMarkdown(verifyReport([freshUrl('https://a.test/', 10)]), deployContext());
     const [verdict] = md.split('\n');

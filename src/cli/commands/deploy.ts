@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { openBaselineStore } from '../../github/open-baseline-store.ts';
 import { deploy } from '../../pipeline/deploy.ts';
 import { deployDocument } from '../../pipeline/deploy-document.ts';
+import { readPlanDocument } from '../../pipeline/plan-document.ts';
 import { renderDeployText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -8,32 +10,42 @@ import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags
 import { type CliIO, ioLogger, printResult } from '../io.ts';
 import { emitReports, urlTable, verifyProgress } from '../verify-output.ts';
 
-export const USAGE = `edgepurge deploy [--dry-run] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge deploy [--plan PLAN.json] [--dry-run] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
 
 /**
  * `edgepurge deploy`: scan, diff, fix, upload hook, snapshot, purge, verify; the baseline is
- * saved only when verification passed. Exit 0 verified, 1 failed.
+ * saved only when verification passed. `--plan` applies a document `plan --out` wrote, exactly,
+ * and refuses one the tree, the baseline or the providers no longer match (exit 2, nothing
+ * changed). Exit 0 verified, 1 failed.
  */
 export async function deployCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(
     'deploy',
     args,
-    { ...CONFIG_FLAGS, 'dry-run': { type: 'boolean' }, report: { type: 'string', multiple: true } },
+    {
+      ...CONFIG_FLAGS,
+      'dry-run': { type: 'boolean' },
+      plan: { type: 'string' },
+      report: { type: 'string', multiple: true },
+    },
     USAGE,
     { min: 0, max: 0 },
   );
   const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
   const log = ioLogger(io);
+  const plan =
+    values.plan === undefined
+      ? undefined
+      : { document: await readPlanDocument(resolve(io.cwd, values.plan), '--plan'), at: '--plan' };
   const baselineStore = await openBaselineStore(config, { env: io.env, log });
   const progress = verifyProgress(io);
   const outcome = await deploy(config, {
-    baselineStore,
     dryRun: values['dry-run'] === true,
-    log,
     signal: io.signal,
-    env: io.env,
+    ports: { log, baselineStore, env: io.env },
     onVerifyProgress: progress.onProgress,
+    plan,
   }).finally(progress.finish);
   const { result, document, requests } = deployDocument(outcome);
   if (!result.dryRun) await emitReports(io, result.verify, result, reports);

@@ -1,15 +1,26 @@
+import { resolve } from 'node:path';
 import { openBaselineStore } from '../../github/open-baseline-store.ts';
+import { writePlanDocument } from '../../pipeline/plan-document.ts';
 import { planRelease } from '../../pipeline/plan-release.ts';
 import { renderDiffText, renderOriginText, renderPlanText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
 
-export const USAGE = `edgepurge plan ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge plan [--out PLAN.json] ${CONFIG_USAGE}`;
 
-/** `edgepurge plan`: what deploy would do. Reads the disk; writes and sends nothing. */
+/**
+ * `edgepurge plan`: what deploy would do. Reads the disk and sends nothing; `--out` writes the
+ * plan document that `deploy --plan` applies exactly (review, then apply).
+ */
 export async function planCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values } = parseCommandArgs('plan', args, CONFIG_FLAGS, USAGE, { min: 0, max: 0 });
+  const { values } = parseCommandArgs(
+    'plan',
+    args,
+    { ...CONFIG_FLAGS, out: { type: 'string' } },
+    USAGE,
+    { min: 0, max: 0 },
+  );
   const config = await loadConfigFromFlags(values, io);
   const log = ioLogger(io);
   const store = await openBaselineStore(config, { env: io.env, log });
@@ -19,6 +30,11 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
     signal: io.signal,
     store,
   });
+  if (values.out !== undefined) {
+    const out = resolve(io.cwd, values.out);
+    await writePlanDocument(out, document);
+    log.info(`plan: written to ${out}; apply it with \`edgepurge deploy --plan ${values.out}\``);
+  }
   printResult(io, values.json === true, document, () =>
     [
       renderDiffText(release.diff),

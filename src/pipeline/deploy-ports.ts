@@ -1,0 +1,69 @@
+import type { ResolvedConfig } from '../config/load-config.ts';
+import type { Logger } from '../log.ts';
+import type { Provider } from '../providers/provider.ts';
+import { type Clock, systemClock } from '../purge/clock.ts';
+import { type Journal, openJournal } from '../purge/journal.ts';
+import { processRedactor, type Redactor } from '../redact.ts';
+import {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+} from '../verify/http-client.ts';
+import type { BaselineStore } from './baseline-store.ts';
+
+/** Where the purge journal of a release lives; a resumed run reopens the same one. */
+export interface JournalStore {
+  /** Opens the journal for `release` (an id from releaseId): its entries if the same, else empty. */
+  open(release: string): Promise<Journal>;
+}
+
+/** Builds the HTTP clients that snapshot, verify and probe the origin (tests point them anywhere). */
+export type HttpClientFactory = (options: HttpClientOptions) => HttpClient;
+
+export type { Redactor } from '../redact.ts';
+
+/**
+ * What `deploy()` works with, as one injected set (DESIGN.md, "One core, composed from ports"):
+ * the CLI, the Action and library users each build the ports they need and call the same core.
+ * Every port but `log` has a default built from the config.
+ */
+export interface DeployPorts {
+  readonly log: Logger;
+  /** Default: built from `config.providers`, credentials from `env`. */
+  readonly providers?: readonly Provider[];
+  /** Default: the files `baseline` / `saveBaseline` (a `github:` baseline must be injected). */
+  readonly baselineStore?: BaselineStore;
+  /** Default: the file at `config.journalPath`. */
+  readonly journalStore?: JournalStore;
+  /** Default: createHttpClient (undici, honouring `verify.connectTo`). */
+  readonly httpClient?: HttpClientFactory;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Default: the process-wide redactor of src/redact.ts. */
+  readonly redactor?: Redactor;
+  /** Where credentials are read from. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export { processRedactor } from '../redact.ts';
+
+/** Every port, defaults filled in, but `providers` and `baselineStore` (built by deploy). */
+export type ResolvedPorts = Required<Omit<DeployPorts, 'providers' | 'baselineStore'>> &
+  Pick<DeployPorts, 'providers' | 'baselineStore'>;
+
+/** Fills in the default of every port not given. Pure: builds nothing that holds a resource. */
+export function resolvePorts(config: ResolvedConfig, ports: DeployPorts): ResolvedPorts {
+  return {
+    ...ports,
+    journalStore: ports.journalStore ?? fileJournalStore(config.journalPath),
+    httpClient: ports.httpClient ?? createHttpClient,
+    clock: ports.clock ?? systemClock,
+    redactor: ports.redactor ?? processRedactor,
+    env: ports.env ?? process.env,
+  };
+}
+
+/** The journal as a file beside the baseline (config `journalPath`). */
+export function fileJournalStore(path: string): JournalStore {
+  return { open: (release) => openJournal(path, release) };
+}

@@ -1,0 +1,247 @@
+/**
+ * Review, then apply: `plan --out plan.json` writes the plan document and `deploy --plan
+ * plan.json` executes exactly it — the PURGE requests the Varnish endpoint receives are the
+ * plan's entries — or refuses it (exit 2, nothing sent, nothing touched, no hook) when the tree,
+ * the baseline or the providers changed, or when it is another version or was edited. In
+ * process, through `main(argv, io)`, against the embedded origin and caching edge.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
+import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
+import { editSampleSiteInPlace, writeSampleSite } from '../../src/demo/sample-site.ts';
+import type { PlanDocument } from '../../src/pipeline/plan-document.ts';
+import { httpRequest } from '../support/stack.ts';
+
+const HOST = 'www.example.test';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A Varnish endpoint that records every request (`METHOD host path`) and forwards it to the edge. */
+async function recordingVarnish(
+  edge: DemoEdge,
+): Promise<{ server: Server; url: string; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.headers.host}${req.url}`);
+    const headers: Record<string, string> = {};
+    for (const name of ['x-ban-path', 'xkey-purge']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    httpRequest(`${edge.url}${req.url}`, {
+      method: req.method,
+      host: req.headers.host,
+      headers,
+    }).then(
+      (answer) => res.writeHead(answer.status).end(),
+      () => res.writeHead(502).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}`, seen };
+}
+
+describe('plan --out, then deploy --plan', () => {
+  let work: string;
+  let origin: DemoServer;
+  let edge: DemoEdge;
+  let varnish: Awaited<ReturnType<typeof recordingVarnish>>;
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'edgepurge-plan-apply-'));
+    await writeSampleSite(join(work, 'site'));
+    origin = await startOrigin({ root: join(work, 'site') });
+    edge = await startEdge({ origin: origin.url });
+    varnish = await recordingVarnish(edge);
+    await writeConfig({});
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => varnish.server.close(resolve));
+    await edge.close();
+    await origin.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  function writeConfig(provider: Record<string, unknown>) {
+    return writeFile(
+      join(work, 'edgepurge.config.json'),
+      JSON.stringify({
+        dir: 'site',
+        baseUrl: `http://${HOST}`,
+        baseline: 'state/baseline.json',
+        providers: [{ type: 'varnish', endpoints: [varnish.url], ...provider }],
+        hooks: { upload: 'echo ran >> hook-ran.txt' },
+        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
+      }),
+    );
+  }
+
+  async function run(...argv: string[]): Promise<Run> {
+    let stdout = '';
+    let stderr = '';
+    const sink = (append: (text: string) => void) =>
+      new Writable({
+        write(chunk, _encoding, done) {
+          append(String(chunk));
+          done();
+        },
+      });
+    const code = await main(argv, {
+      stdout: sink((text) => {
+        stdout += text;
+      }),
+      stderr: sink((text) => {
+        stderr += text;
+      }),
+      env: { PATH: process.env.PATH },
+      cwd: work,
+      signal: new AbortController().signal,
+    });
+    return { code, stdout, stderr };
+  }
+
+  /** The first release is deployed; the second is edited in place (two validator hazards). */
+  async function secondRelease(): Promise<void> {
+    const first = await run('deploy', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    await editSampleSiteInPlace(join(work, 'site'));
+    await rm(join(work, 'hook-ran.txt'));
+    varnish.seen.length = 0;
+  }
+
+  async function planOut(): Promise<PlanDocument> {
+    const planned = await run('plan', '--out', 'plan.json', '--json');
+    expect(planned.code, planned.stderr).toBe(0);
+    const written = JSON.parse(await readFile(join(work, 'plan.json'), 'utf8'));
+    expect(written).toEqual(JSON.parse(planned.stdout));
+    return written;
+  }
+
+  /** Asserts a refused deploy changed nothing: no request, no hook, no touch, the same baseline. */
+  async function expectNothingDone(refused: Run, baselineBefore: string, says: RegExp) {
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(says);
+    expect(refused.stderr).toMatch(/plan --out FILE` again/);
+    expect(varnish.seen).toEqual([]);
+    expect(existsSync(join(work, 'hook-ran.txt'))).toBe(false);
+    expect(await readFile(join(work, 'state', 'baseline.json'), 'utf8')).toBe(baselineBefore);
+    // The fix did not run: the edited files keep the mtime `cp -p` left them.
+    const app = await stat(join(work, 'site', 'assets', 'app.js'));
+    expect(app.mtime.toISOString()).toBe('2024-05-01T12:00:00.000Z');
+  }
+
+  it('applies exactly the plan: the requests sent are its entries, and --json carries it with reasons', async () => {
+    await secondRelease();
+    const plan = await planOut();
+    expect(plan).toMatchObject({ version: 2, touch: ['about/index.html', 'assets/app.js'] });
+    expect(plan.digests.baseline).toMatch(/^[0-9a-f]{64}$/);
+    expect(plan.digests.release).toMatch(/^[0-9a-f]{64}$/);
+    expect(varnish.seen).toEqual([]);
+
+    const applied = await run(
+      'deploy',
+      '--plan',
+      'plan.json',
+      '--json',
+      '--report',
+      'report.md',
+      '--report',
+      'report.html',
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    const planned = plan.providers.flatMap((provider) =>
+      provider.entries.flatMap((entry) => (entry.kind === 'urls' ? entry.urls : [])),
+    );
+    expect(planned.length).toBe(plan.urls);
+    expect(planned.length).toBeGreaterThan(0);
+    const expected = planned.map((url) => `PURGE ${HOST}${new URL(url).pathname}`);
+    expect([...varnish.seen].sort()).toEqual([...expected].sort());
+    const json = JSON.parse(applied.stdout);
+    expect(json).toMatchObject({ ok: true, fixed: { touched: plan.touch } });
+    expect(json.plan.providers).toEqual(plan.providers);
+    expect(json.plan.providers[0].entries.every((e: { reason?: string }) => e.reason)).toBe(true);
+    expect(await readFile(join(work, 'hook-ran.txt'), 'utf8')).toBe('ran\n');
+    // The reports carry the executed plan, every entry with its reason.
+    const markdown = await readFile(join(work, 'report.md'), 'utf8');
+    const entries = plan.providers[0]?.entries ?? [];
+    expect(markdown).toContain(`The plan executed: ${entries.length} purge`);
+    for (const entry of entries)
+      expect(markdown).toContain(`| varnish | ${entry.kind} | ${entry.reason} |`);
+    const html = await readFile(join(work, 'report.html'), 'utf8');
+    expect(html).toContain('The plan executed');
+    expect(html).toContain('<td>hazard</td>');
+  });
+
+  it('refuses a plan whose tree changed since: exit 2, nothing sent, no hook, no touch', async () => {
+    await secondRelease();
+    await planOut();
+    const baseline = await readFile(join(work, 'state', 'baseline.json'), 'utf8');
+    await writeFile(join(work, 'site', 'robots.txt'), 'User-agent: *\nDisallow: /private\n');
+    const refused = await run('deploy', '--plan', 'plan.json');
+    await expectNothingDone(refused, baseline, /no longer matches: the tree .*site/);
+  });
+
+  it('refuses a plan whose fix no longer matches (deploy --fix none after plan with touch)', async () => {
+    await secondRelease();
+    await planOut();
+    const baseline = await readFile(join(work, 'state', 'baseline.json'), 'utf8');
+    const refused = await run('deploy', '--plan', 'plan.json', '--fix', 'none');
+    await expectNothingDone(refused, baseline, /the files to fix \(2 to touch planned, 0 now/);
+  });
+
+  it('refuses a plan whose baseline changed since', async () => {
+    await secondRelease();
+    await planOut();
+    const path = join(work, 'state', 'baseline.json');
+    const stored = JSON.parse(await readFile(path, 'utf8'));
+    delete stored.files['robots.txt'];
+    const baseline = `${JSON.stringify(stored, null, 2)}\n`;
+    await writeFile(path, baseline);
+    const refused = await run('deploy', '--plan', 'plan.json');
+    await expectNothingDone(refused, baseline, /no longer matches: the baseline .*baseline\.json/);
+  });
+
+  it('refuses a plan whose providers changed since', async () => {
+    await secondRelease();
+    await planOut();
+    const baseline = await readFile(join(work, 'state', 'baseline.json'), 'utf8');
+    await writeConfig({ concurrency: 2 });
+    const refused = await run('deploy', '--plan', 'plan.json');
+    await expectNothingDone(refused, baseline, /no longer matches: the providers/);
+  });
+
+  it('refuses a plan of another version, and one edited after plan wrote it', async () => {
+    await secondRelease();
+    const plan = await planOut();
+    const baseline = await readFile(join(work, 'state', 'baseline.json'), 'utf8');
+
+    await writeFile(join(work, 'old.json'), JSON.stringify({ ...plan, version: 1 }));
+    const old = await run('deploy', '--plan', 'old.json');
+    expect(old.stderr).toMatch(/plan of version 1; this edgepurge applies version 2/);
+    await expectNothingDone(old, baseline, /--plan/);
+
+    const entries = plan.providers[0]?.entries ?? [];
+    const edited = {
+      ...plan,
+      providers: [{ ...plan.providers[0], entries: entries.slice(1) }],
+    };
+    await writeFile(join(work, 'edited.json'), JSON.stringify(edited));
+    const tampered = await run('deploy', '--plan', 'edited.json');
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toMatch(/requests were changed after `plan` wrote it/);
+    expect(varnish.seen).toEqual([]);
+  });
+});
