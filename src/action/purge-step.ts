@@ -8,6 +8,8 @@ import type { StepContext, StepOutcome } from './step.ts';
 const LABELS = {
   urls: 'urls',
   prefixes: 'prefixes',
+  tags: 'tags',
+  hosts: 'hosts',
   provider: 'providers',
   usage: 'set the `urls`, `prefixes`, `tags` or `hosts` input (one a line), or `everything: true`',
 };

@@ -1,5 +1,13 @@
 import { CONNECT_TO } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
+import {
+  checkHost,
+  checkPrefixPath,
+  checkTag,
+  checkUrlSyntax,
+  listLines,
+  type ValueSource,
+} from '../pipeline/purge-input-checks.ts';
 
 export const ACTION_COMMANDS = ['deploy', 'plan', 'verify', 'purge'] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
@@ -17,6 +25,8 @@ export interface ActionInputs {
   readonly dryRun: boolean;
   readonly connectTo: readonly string[];
   readonly report?: string;
+  /** deploy: the plan document to apply exactly; plan: where to write it. A path. */
+  readonly plan?: string;
   readonly urls: readonly string[];
   readonly prefixes: readonly string[];
   readonly tags: readonly string[];
@@ -92,10 +102,11 @@ export function readInputs(get: GetInput): ActionInputs {
     dryRun: bool(get, 'dry-run', false),
     connectTo,
     report,
-    urls: lines(get('urls')),
-    prefixes: lines(get('prefixes')),
-    tags: lines(get('tags')),
-    hosts: lines(get('hosts')),
+    plan: optional('plan'),
+    urls: list(get, 'urls', checkUrlSyntax),
+    prefixes: list(get, 'prefixes', checkPrefixPath),
+    tags: list(get, 'tags', checkTag),
+    hosts: list(get, 'hosts', checkHost),
     everything: bool(get, 'everything', false),
     githubToken: optional('github-token'),
     comment: bool(get, 'comment', true),
@@ -118,6 +129,19 @@ function bool(get: GetInput, name: string, fallback: boolean): boolean {
     at: name,
     hint: 'use true or false',
   });
+}
+
+/**
+ * A purge target list: one value a line (LF or CRLF), blanks and `#` comments skipped. What
+ * can be told without the config is checked here, naming the input and the line: a control
+ * character (a stray CR), a tag with whitespace, a host that is not host[:port]…
+ */
+function list(
+  get: GetInput,
+  name: string,
+  check: (value: string, source: ValueSource) => unknown,
+): string[] {
+  return listLines(get(name), `input "${name}"`, name, check).map((line) => line.value);
 }
 
 /** Newline-separated values; blank lines and `#` comments are skipped. */

@@ -1,6 +1,7 @@
-import { constants } from 'node:fs';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InputError, JobError } from '../errors.ts';
 import { type Manifest, parseManifest, serializeManifest } from './manifest.ts';
 
@@ -13,11 +14,14 @@ export const MAX_MANIFEST_BYTES = 480 * 1024 * 1024;
 /**
  * Reads a manifest file; `undefined` when it does not exist (a first deploy). Only a regular
  * file is read: a FIFO would block forever and a device never ends (opened non-blocking, then
- * checked). `at` names the key or flag the path came from in errors.
+ * checked). `at` names the key or flag the path came from in errors. An abort of `signal`
+ * stops the read (a 150 MB baseline takes a while) and is thrown as it is: an interruption,
+ * not a bad file.
  */
 export async function readManifestFile(
   path: string,
   at: string = path,
+  signal?: AbortSignal,
 ): Promise<Manifest | undefined> {
   const refuse = (why: string, hint?: string): never => {
     throw new InputError('E_MANIFEST', `cannot read ${path}: ${why}`, { at, hint });
@@ -34,16 +38,24 @@ export async function readManifestFile(
           `${at} must name a manifest written by edgepurge`,
         );
       }
-      text = await handle.readFile('utf8');
+      text = await handle.readFile({ encoding: 'utf8', signal });
     } finally {
       await handle.close();
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
+    signal?.throwIfAborted();
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     refuse((error as Error).message);
   }
-  return parseManifest(text, path);
+  // Parsing is synchronous (seconds for a 150 MB baseline): let a signal that came during the
+  // read be handled before it, and one that came during it be handled after.
+  await nextTurn();
+  signal?.throwIfAborted();
+  const manifest = parseManifest(text, path);
+  await nextTurn();
+  signal?.throwIfAborted();
+  return manifest;
 }
 
 /** Reads a manifest that must exist. */
@@ -68,15 +80,22 @@ export async function requireManifestFile(
  */
 export async function writeManifestFile(path: string, manifest: Manifest): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
+  // A process that exits mid-write (the CLI's grace period after a signal) leaves no
+  // half-written temporary file beside the baseline.
+  const onExit = () => rmSync(temporary, { force: true });
+  process.once('exit', onExit);
   try {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(temporary, serializeManifest(manifest));
     await rename(temporary, path);
   } catch (error) {
+    await rm(temporary, { force: true });
     throw new JobError('E_WRITE', `cannot write ${path}: ${(error as Error).message}`, {
       at: path,
       hint: 'nothing was saved; the previous file, if any, is unchanged',
       cause: error,
     });
+  } finally {
+    process.removeListener('exit', onExit);
   }
 }

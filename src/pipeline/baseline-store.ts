@@ -36,7 +36,7 @@ export function stateBranchOf(spec: string): string | undefined {
 export function fileBaselineStore(readPath: string, writePath = readPath): BaselineStore {
   return {
     location: writePath,
-    read: () => readManifestFile(readPath, 'baseline'),
+    read: (signal) => readManifestFile(readPath, 'baseline', signal),
     write: (manifest) => writeManifestFile(writePath, manifest),
   };
 }

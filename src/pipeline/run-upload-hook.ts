@@ -23,6 +23,8 @@ export async function runUploadHook(
   signal: AbortSignal,
   timeoutSeconds = 1800,
 ): Promise<void> {
+  // Interrupted before it began (a signal during the plan): the upload never starts.
+  signal.throwIfAborted();
   // The hook is shell code the user wrote: pass it to /bin/sh unquoted (an explicit shell also
   // keeps Node from warning about arguments passed with `shell: true`).
   const shell = $({
@@ -36,10 +38,20 @@ export async function runUploadHook(
     postfix: '',
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    timeout: timeoutSeconds * 1000,
-    timeoutSignal: 'SIGTERM',
   });
   const child = shell`${command}`;
+  // The timeout stops the hook's whole process group at once. Not zx's `timeout`: it kills the
+  // children first, and a shell in `wait` then exits 0, which read as a successful upload.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    const pid = child.child?.pid;
+    try {
+      if (pid !== undefined) process.kill(-pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }, timeoutSeconds * 1000);
   const relay = (stream: NodeJS.ReadableStream) =>
     new Promise<void>((resolve) => {
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
@@ -64,12 +76,15 @@ export async function runUploadHook(
     }, DRAIN_AFTER_EXIT_MS).unref();
   }, 100);
   const [output] = await Promise.all([child, relay(child.stdout), relay(child.stderr)]).finally(
-    () => clearInterval(watch),
+    () => {
+      clearInterval(watch);
+      clearTimeout(timer);
+    },
   );
   if (lingering)
     log.warn('upload hook: background processes still hold its output; not waiting for them');
   if (signal.aborted) throw signal.reason;
-  if (output.exitCode === null && output.signal === 'SIGTERM' && !signal.aborted) {
+  if (timedOut) {
     throw new JobError(
       'E_UPLOAD_HOOK',
       `upload hook did not finish within ${timeoutSeconds}s and was stopped: ${command}`,

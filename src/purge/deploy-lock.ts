@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { JobError } from '../errors.ts';
@@ -38,7 +39,19 @@ export async function acquireDeployLock(
   for (let announced = false; ; ) {
     try {
       await writeFile(path, `${JSON.stringify(me)}\n`, { flag: 'wx' });
-      return { waited: announced, release: () => rm(path, { force: true }) };
+      // A process that exits while holding the lock (the CLI's second Ctrl-C, or its grace
+      // period after a signal) still removes it: the next deploy need not take it over.
+      const onExit = () => rmSync(path, { force: true });
+      process.once('exit', onExit);
+      return {
+        waited: announced,
+        release: async () => {
+          // The exit hook stays until the file is gone: an exit during the removal still
+          // removes it (and once `rm` resolved, this line runs before any other callback).
+          await rm(path, { force: true });
+          process.removeListener('exit', onExit);
+        },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }

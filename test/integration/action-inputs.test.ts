@@ -75,6 +75,36 @@ describe('action inputs', () => {
     },
   );
 
+  // Issue 8 §4 item 3, for the purge step's list inputs: refused naming the input (and the
+  // line), with a hint, before anything is sent. A CRLF list is fine; a stray CR is not.
+  it.each([
+    { input: 'urls', value: '/a.js\r\n/b\r.js', text: 'input "urls" line 2', hint: 'plain text' },
+    {
+      input: 'urls',
+      value: 'http://ops:s3cret@www.example.test/a',
+      text: 'user name',
+      hint: 'without user info',
+    },
+    { input: 'prefixes', value: '/assets/?v=2', text: '"?"', hint: 'a prefix is a path' },
+    { input: 'tags', value: 'product-1 product-2', text: 'whitespace', hint: 'one tag per' },
+    { input: 'hosts', value: 'www.example.test/path', text: 'host[:port]', hint: 'host name' },
+  ])(
+    'purge $input: $text → exit 2 naming the input; nothing sent',
+    async ({ input, value, text, hint }) => {
+      const before = { purge: purge.requests.length, github: github.server.requests.length };
+      const result = await run({ command: 'purge', [input]: value });
+      expect(result.code, result.stdout).toBe(2);
+      const failure = result.stdout.split('\n').find((line) => line.startsWith('::error::'));
+      expect(failure, result.stdout).toBeDefined();
+      expect(failure).toContain(input);
+      expect(failure).toContain(text);
+      expect(failure).toContain(hint);
+      expect(failure).not.toContain('s3cret');
+      expect(purge.requests.length).toBe(before.purge);
+      expect(github.server.requests.length).toBe(before.github);
+    },
+  );
+
   it('masks every credential before printing anything; no output, summary or JSON holds one', async () => {
     const result = await run({ command: 'plan' });
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -126,6 +156,7 @@ describe('command: auto per event, and input defaults (in-process, pure)', () =>
       comment: false,
     });
     expect(inputs({ urls: '/a\n\n  /b  \n# not this\n' }).urls).toEqual(['/a', '/b']);
+    expect(inputs({ tags: 'a\r\nb\r\n' }).tags).toEqual(['a', 'b']);
     expect(inputs({}).environment).toBeUndefined();
   });
 });

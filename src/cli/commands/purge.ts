@@ -10,7 +10,13 @@ import {
   manualPurgePlan,
   manualPurgeTargets,
 } from '../../pipeline/manual-purge-targets.ts';
+import { type ListedValue, listLines } from '../../pipeline/purge-input-checks.ts';
 import { createProviders, dryRunProvider, type RecordedCall } from '../../providers/index.ts';
+import {
+  PURGE_PROVIDER_FLAGS,
+  PURGE_PROVIDER_USAGE,
+  providerFromFlags,
+} from '../../providers/registry.ts';
 import { executePlan } from '../../purge/execute-plan.ts';
 import { renderPlanText, renderPurgeText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -20,7 +26,7 @@ import { type CliIO, ioLogger, printResult } from '../io.ts';
 export const USAGE = [
   'edgepurge purge (--url URL… | --prefix PATH… | --tag TAG… | --host HOST… | --everything | --file FILE)',
   '  [--provider NAME|TYPE] [--dry-run] [--yes]',
-  '  [--endpoint URL…] (varnish) [--zone-id ID --plan PLAN] (cloudflare) [--service-id ID --soft] (fastly)',
+  `  ${PURGE_PROVIDER_USAGE}`,
   `  ${CONFIG_USAGE}`,
 ].join('\n');
 
@@ -33,11 +39,7 @@ const FLAGS = {
   everything: { type: 'boolean' },
   file: { type: 'string' },
   provider: { type: 'string' },
-  endpoint: { type: 'string', multiple: true },
-  'zone-id': { type: 'string' },
-  plan: { type: 'string' },
-  'service-id': { type: 'string' },
-  soft: { type: 'boolean' },
+  ...PURGE_PROVIDER_FLAGS,
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
 } as const;
@@ -45,6 +47,8 @@ const FLAGS = {
 const LABELS: ManualPurgeLabels = {
   urls: '--url',
   prefixes: '--prefix',
+  tags: '--tag',
+  hosts: '--host',
   provider: '--provider',
   usage: USAGE,
 };
@@ -61,7 +65,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
   const fromFile = values.file === undefined ? [] : await readList(values.file, io);
   const { targets, baseUrl } = manualPurgeTargets(
     {
-      urls: [...(values.url ?? []), ...fromFile],
+      urls: values.url ?? [],
       prefixes: values.prefix ?? [],
       tags: values.tag ?? [],
       hosts: values.host ?? [],
@@ -69,6 +73,7 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
     },
     config?.baseUrl ?? values['base-url'],
     LABELS,
+    fromFile,
   );
   const everything = targets.everything === true;
 
@@ -107,40 +112,17 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
 
 type Values = ReturnType<typeof parseCommandArgs<typeof FLAGS>>['values'];
 
-/** A provider described by flags alone, or undefined when none of its flags is given. */
+/**
+ * A provider described by flags alone, or undefined when none of its flags is given. The flags
+ * are each provider's own (`purgeFlags` in its definition, src/providers/registry.ts).
+ */
 function adhocProvider(values: Values): ProviderConfig | undefined {
-  const raw: Record<string, unknown> | undefined =
-    values.endpoint !== undefined
-      ? { type: 'varnish', endpoints: values.endpoint }
-      : values['zone-id'] !== undefined
-        ? {
-            type: 'cloudflare',
-            zoneId: values['zone-id'],
-            ...(values.plan ? { plan: values.plan } : {}),
-          }
-        : values['service-id'] !== undefined
-          ? { type: 'fastly', serviceId: values['service-id'], soft: values.soft === true }
-          : undefined;
-  if (raw === undefined) return undefined;
-  if (values.provider !== undefined && values.provider !== raw.type) {
-    throw new InputError(
-      'E_USAGE',
-      `--provider ${values.provider} does not match the flags of a ${raw.type} provider`,
-      {
-        at: '--provider',
-        hint: 'varnish takes --endpoint, cloudflare --zone-id/--plan, fastly --service-id/--soft',
-      },
-    );
-  }
-  const parsed = providerSchema.safeParse(raw);
+  const described = providerFromFlags(values, values.provider);
+  if (described === undefined) return undefined;
+  const parsed = providerSchema.safeParse(described.raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flag = {
-      endpoints: '--endpoint',
-      zoneId: '--zone-id',
-      plan: '--plan',
-      serviceId: '--service-id',
-    }[String(issue?.path[0])];
+    const flag = described.flagOf(String(issue?.path[0]));
     throw new InputError('E_USAGE', `${flag ?? formatPath(issue?.path ?? [])}: ${issue?.message}`, {
       at: flag,
     });
@@ -217,8 +199,11 @@ async function confirmEverything(
   }
 }
 
-/** One URL or path a line; blank lines and `#` comments skipped; `-` is stdin. */
-async function readList(file: string, io: CliIO): Promise<string[]> {
+/**
+ * One URL or path a line (LF or CRLF); blank lines and `#` comments skipped; `-` is stdin. A
+ * control character inside a line is refused naming the line.
+ */
+async function readList(file: string, io: CliIO): Promise<ListedValue[]> {
   let text: string;
   try {
     text = file === '-' ? await readAll(io.stdin) : await readFile(resolve(io.cwd, file), 'utf8');
@@ -227,10 +212,7 @@ async function readList(file: string, io: CliIO): Promise<string[]> {
       at: '--file',
     });
   }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
+  return listLines(text, `--file ${file === '-' ? '- (stdin)' : file}`, '--file');
 }
 
 async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<string> {
