@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { isEdgepurgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PurgePlan } from '../plan/plan-purges.ts';
+import { isDryRun } from '../providers/dry-run.ts';
 import { batchTargets, type Provider } from '../providers/provider.ts';
 import { PurgeError } from '../providers/purge-error.ts';
 import { applyBatch, type BatchContext, BatchFailed, type Tally } from './apply-batch.ts';
@@ -84,7 +85,10 @@ export async function executePlan(
   for (const [index, providerPlan] of plan.providers.entries()) {
     const provider = byName.get(providerPlan.provider);
     if (provider === undefined) throw new Error(`no provider named ${providerPlan.provider}`);
-    const bucket = createTokenBucket(provider.capabilities.rate, clock);
+    // A dry run sends nothing, so there is nothing to pace; its provider keeps the real budget
+    // all the same (the planner reads it), so it is left out here.
+    const rate = isDryRun(provider) ? undefined : provider.capabilities.rate;
+    const bucket = createTokenBucket(rate, clock);
     const limit = pLimit(provider.capabilities.concurrency);
     const total = providerPlan.entries.length;
     let done = 0;
