@@ -1,5 +1,5 @@
 import { type ExitCode, isEdgepurgeError } from './errors.ts';
-import { redact } from './redact.ts';
+import type { Redactor } from './redact.ts';
 
 /** An error as both shells (the CLI, the Action) report it. */
 export interface FormattedError {
@@ -13,16 +13,20 @@ export interface FormattedError {
 /**
  * Formats a thrown error the same way for every shell: an expected error (EdgepurgeError) as
  * its message, `at` and hint with no stack; an interruption as such; anything else as a bug
- * with a short stack. Secrets are redacted.
+ * with a short stack. Secrets are redacted by the run's `redactor`.
  */
-export function formatError(error: unknown, interrupted = false): FormattedError {
+export function formatError(
+  error: unknown,
+  redactor: Redactor,
+  interrupted = false,
+): FormattedError {
   if (isEdgepurgeError(error)) {
     const lines = [`error: ${error.message}`];
     if (error.at !== undefined && !error.message.includes(error.at))
       lines.push(`  at: ${error.at}`);
     if (error.hint !== undefined) lines.push(`hint: ${error.hint}`);
     return {
-      text: redact(lines.join('\n')),
+      text: redactor.redact(lines.join('\n')),
       exitCode: error.exitCode,
       json: error.toJSON() as FormattedError['json'],
     };
@@ -38,7 +42,7 @@ export function formatError(error: unknown, interrupted = false): FormattedError
   const err = error as Error;
   const stack = (err?.stack ?? String(error)).split('\n').slice(0, 6).join('\n');
   return {
-    text: redact(`edgepurge: this is a bug, please report it:\n${stack}`),
+    text: redactor.redact(`edgepurge: this is a bug, please report it:\n${stack}`),
     exitCode: 1,
     json: { code: 'E_BUG', message: String(err?.message ?? error) },
   };

@@ -19,12 +19,7 @@ export {
 } from './manifest/manifest.ts';
 export { scanDir } from './manifest/scan-dir.ts';
 export { type DeployOptions, deploy, prepareRelease } from './pipeline/deploy.ts';
-export type {
-  DeployPorts,
-  HttpClientFactory,
-  JournalStore,
-  Redactor,
-} from './pipeline/deploy-ports.ts';
+export type { DeployPorts, HttpClientFactory, JournalStore } from './pipeline/deploy-ports.ts';
 export {
   type PlanDocument,
   planDocument,
@@ -46,6 +41,7 @@ export {
 } from './providers/index.ts';
 export { createVarnishProvider } from './providers/varnish.ts';
 export { executePlan } from './purge/execute-plan.ts';
+export { createRedactor, type Redactor, registerSecretsFromEnv } from './redact.ts';
 export { renderHtml } from './report/render-html.ts';
 export { renderMarkdown } from './report/render-markdown.ts';
 export { lintCachePolicy, type PolicyRule } from './verify/cache-policy.ts';

@@ -13,7 +13,10 @@ const MIN_SECRET_LENGTH = 8;
 
 /**
  * Secrets never reach output. Every value that is a credential is registered when it is read
- * from the environment, and every line that leaves the process passes through `redact`.
+ * from the environment, and every line that leaves the process passes through `redact`. There
+ * is no process-wide instance: each door (a CLI run, an Action run, a library `deploy()`)
+ * creates its own with createRedactor and passes it down, so two runs in one process never
+ * share their secrets.
  *
  * An API or a hook may echo a token in another encoding (an `Authorization: Basic` or
  * `Bearer` header in base64, a JSON or HTML body, a URL), so each secret is redacted in each
@@ -24,10 +27,7 @@ export interface Redactor {
   redact(text: string): string;
 }
 
-/**
- * A redactor with its own set of secrets: what a run injects (deploy's `redactor` port) so
- * that two runs in one process, or a library user, need not share one.
- */
+/** A redactor with its own set of secrets, empty at first. */
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   return {
@@ -50,24 +50,9 @@ export function createRedactor(): Redactor {
   };
 }
 
-/**
- * The process-wide redactor: the CLI's and the Action's output boundaries (io.ts, the Action's
- * writers, format-error.ts) redact through it; the functions below are its methods.
- */
-export const processRedactor: Redactor = createRedactor();
-
-export function registerSecret(value: string | undefined): void {
-  processRedactor.register(value);
-}
-
-/** Registers every credential present in `env`. */
-export function registerSecretsFromEnv(env: NodeJS.ProcessEnv): void {
-  for (const name of SECRET_ENV_NAMES) registerSecret(env[name]);
-}
-
-/** Replaces every registered secret, in every registered encoding, with `[redacted]`. */
-export function redact(text: string): string {
-  return processRedactor.redact(text);
+/** Registers every credential present in `env` (SECRET_ENV_NAMES) with `redactor`. */
+export function registerSecretsFromEnv(redactor: Redactor, env: NodeJS.ProcessEnv): void {
+  for (const name of SECRET_ENV_NAMES) redactor.register(env[name]);
 }
 
 /**

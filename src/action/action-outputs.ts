@@ -1,5 +1,5 @@
 import { setOutput } from '@actions/core';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 
 /** The Action's outputs (action.yml), as numbers and flags before they become strings. */
@@ -53,8 +53,8 @@ export function outputStrings(outputs: ActionOutputs): Record<string, string> {
 }
 
 /** Writes every output to `$GITHUB_OUTPUT` (through @actions/core), redacted. */
-export function writeOutputs(outputs: ActionOutputs): void {
+export function writeOutputs(outputs: ActionOutputs, redactor: Redactor): void {
   for (const [name, value] of Object.entries(outputStrings(outputs))) {
-    setOutput(name, redact(value));
+    setOutput(name, redactor.redact(value));
   }
 }

@@ -15,7 +15,7 @@ import type { StepContext, StepOutcome } from './step.ts';
  * a plan document exactly, as `deploy --plan` does.
  */
 export async function deployStep(context: StepContext): Promise<StepOutcome> {
-  const { config, inputs, env, log, signal, github } = context;
+  const { config, inputs, env, log, redactor, signal, github } = context;
   const plan =
     inputs.plan === undefined
       ? undefined
@@ -26,12 +26,13 @@ export async function deployStep(context: StepContext): Promise<StepOutcome> {
           ),
           at: 'plan',
         };
-  const baselineStore = await openBaselineStore(config, { env, log, token: inputs.githubToken });
+  const token = inputs.githubToken;
+  const baselineStore = await openBaselineStore(config, { env, log, token, redactor });
   // The status turns pending when the purge starts (after the upload), as the issue asks.
   const outcome = await deploy(config, {
     dryRun: inputs.dryRun,
     signal,
-    ports: { log, baselineStore, env },
+    ports: { log, baselineStore, env, redactor },
     onPurgeStart: () => github.started(`purging and verifying ${config.environment}`),
     plan,
   });

@@ -4,6 +4,7 @@ import { upsertPlanComment } from '../github/pr-comment.ts';
 import { type RepoContext, readRepoContext } from '../github/repo-context.ts';
 import { setCommitStatus, setDeploymentStatus } from '../github/statuses.ts';
 import type { Logger } from '../log.ts';
+import type { Redactor } from '../redact.ts';
 import { type ActionEvent, PULL_REQUEST_EVENTS, STATUS_EVENTS } from './read-event.ts';
 
 /** What the Action tells GitHub besides its outputs: a commit (and deployment) status, a PR comment. */
@@ -26,6 +27,8 @@ export interface PublisherOptions {
   readonly status: boolean;
   readonly comment: boolean;
   readonly log: Logger;
+  /** The run's redactor: learns the token; GitHub's messages pass through it. */
+  readonly redactor: Redactor;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface PublisherOptions {
  * step's failure: the deploy's own result decides that.
  */
 export function githubPublisher(options: PublisherOptions): GitHubPublisher {
-  const { event, log } = options;
+  const { event, log, redactor } = options;
   const wantStatus = options.status && STATUS_EVENTS.has(event.name);
   const wantComment = options.comment && PULL_REQUEST_EVENTS.has(event.name);
   const github = wantStatus || wantComment ? connect(options) : undefined;
@@ -44,7 +47,7 @@ export function githubPublisher(options: PublisherOptions): GitHubPublisher {
     try {
       await work(github);
     } catch (error) {
-      log.warn(`could not ${what}: ${formatError(error).text.replace(/^error: /, '')}`);
+      log.warn(`could not ${what}: ${formatError(error, redactor).text.replace(/^error: /, '')}`);
     }
   };
   const context = `edgepurge/${options.environment}`;
@@ -60,6 +63,7 @@ export function githubPublisher(options: PublisherOptions): GitHubPublisher {
         description,
         ...(repo.runUrl === undefined ? {} : { targetUrl: repo.runUrl }),
         log,
+        redactor,
       });
     });
   const setDeployment = (
@@ -78,6 +82,7 @@ export function githubPublisher(options: PublisherOptions): GitHubPublisher {
         ...(repo.runUrl === undefined ? {} : { logUrl: repo.runUrl }),
         description,
         log,
+        redactor,
       });
     });
   return {
@@ -103,6 +108,7 @@ export function githubPublisher(options: PublisherOptions): GitHubPublisher {
           environment: options.environment,
           body,
           log,
+          redactor,
         });
         log.info(
           `plan comment: ${result.action}${result.url === undefined ? '' : ` ${result.url}`}`,
@@ -122,13 +128,19 @@ function connect(options: PublisherOptions): Connected | undefined {
     const repo = readRepoContext(options.env, {
       token: options.token,
       reason: 'a commit status or PR comment',
+      redactor: options.redactor,
     });
     return {
       repo,
-      octokit: createOctokit({ token: repo.token, baseUrl: repo.apiUrl, log: options.log }),
+      octokit: createOctokit({
+        token: repo.token,
+        baseUrl: repo.apiUrl,
+        log: options.log,
+        redactor: options.redactor,
+      }),
     };
   } catch (error) {
-    options.log.warn(formatError(error).text.replace(/^error: /, ''));
+    options.log.warn(formatError(error, options.redactor).text.replace(/^error: /, ''));
     return undefined;
   }
 }

@@ -12,9 +12,10 @@ import type { StepContext, StepOutcome } from './step.ts';
  * `plan` the plan document a deploy step applies.
  */
 export async function planStep(context: StepContext): Promise<StepOutcome> {
-  const { config, inputs, env, log, signal, github } = context;
-  const store = await openBaselineStore(config, { env, log, token: inputs.githubToken });
-  const { release, document } = await planRelease(config, { env, log, signal, store });
+  const { config, inputs, env, log, redactor, signal, github } = context;
+  const token = inputs.githubToken;
+  const store = await openBaselineStore(config, { env, log, token, redactor });
+  const { release, document } = await planRelease(config, { env, log, signal, store, redactor });
   if (inputs.plan !== undefined) {
     const out = resolve(env.GITHUB_WORKSPACE || process.cwd(), inputs.plan);
     await writePlanDocument(out, document);

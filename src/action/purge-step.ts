@@ -19,7 +19,7 @@ const LABELS = {
  * `everything` input is the confirmation the CLI asks for on a terminal.
  */
 export async function purgeStep(context: StepContext): Promise<StepOutcome> {
-  const { config, inputs, env, log, signal, github } = context;
+  const { config, inputs, env, log, redactor, signal, github } = context;
   const { targets, baseUrl } = manualPurgeTargets(
     {
       urls: inputs.urls,
@@ -38,7 +38,7 @@ export async function purgeStep(context: StepContext): Promise<StepOutcome> {
     });
   }
   const calls: RecordedCall[] = [];
-  const real = createProviders(config.providers, env, { credentials: !inputs.dryRun });
+  const real = createProviders(config.providers, env, { credentials: !inputs.dryRun, redactor });
   const providers = inputs.dryRun ? real.map((p) => dryRunProvider(p, calls)) : real;
   const plan = manualPurgePlan(targets, providers, baseUrl, LABELS);
   if (!inputs.dryRun) await github.started(`purging ${config.environment}`);

@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from 'node:path';
 import { error, warning } from '@actions/core';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 
 /** One `::error` / `::warning` line, on the file in the publish directory the URL serves. */
@@ -53,10 +53,10 @@ export function reportAnnotations(
 }
 
 /** Prints the annotations as workflow commands. */
-export function emitAnnotations(annotations: readonly Annotation[]): void {
+export function emitAnnotations(annotations: readonly Annotation[], redactor: Redactor): void {
   for (const annotation of annotations) {
     const emit = annotation.level === 'error' ? error : warning;
-    emit(redact(annotation.message), {
+    emit(redactor.redact(annotation.message), {
       title: annotation.title,
       ...(annotation.file === undefined ? {} : { file: annotation.file }),
     });

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { info, setFailed, summary } from '@actions/core';
+import { setFailed, summary } from '@actions/core';
 import { checkWritable } from '../check-writable.ts';
 import { JobError } from '../errors.ts';
 import { formatError } from '../format-error.ts';
-import { redact } from '../redact.ts';
+import { createRedactor, type Redactor } from '../redact.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { VERSION } from '../version.ts';
 import { actionLogger } from './action-logger.ts';
@@ -46,7 +46,10 @@ export interface RunActionOptions {
  */
 export async function runAction(options: RunActionOptions): Promise<number> {
   const { env, getInput, signal } = options;
-  maskSecrets(env, getInput);
+  // This run's own redactor: two runs in one process never share their secrets.
+  const redactor = createRedactor();
+  maskSecrets(env, getInput, redactor);
+  const log = actionLogger(redactor);
   let github: GitHubPublisher | undefined;
   try {
     const inputs = readInputs(getInput);
@@ -56,7 +59,7 @@ export async function runAction(options: RunActionOptions): Promise<number> {
     const report = inputs.report === undefined ? undefined : resolve(workspace, inputs.report);
     if (report !== undefined) await checkWritable(report, 'report');
     const config = await loadActionConfig(inputs, env, workspace);
-    info(
+    log.info(
       `edgepurge ${VERSION}: ${command} for ${config.environment} (event: ${event.name || 'none'})`,
     );
     github = githubPublisher({
@@ -67,40 +70,44 @@ export async function runAction(options: RunActionOptions): Promise<number> {
       baseUrl: config.baseUrl,
       status: inputs.status,
       comment: inputs.comment,
-      log: actionLogger,
+      log,
+      redactor,
     });
     const step = await STEPS[command]();
     const outcome = await step({
       config,
       inputs,
       env,
-      log: actionLogger,
+      log,
+      redactor,
       signal,
       github,
     });
-    const json = await writeDocument(env, outcome.document);
-    writeOutputs({ ...outcome.outputs, json });
-    await writeSummary(env, outcome.summary);
+    const json = await writeDocument(env, outcome.document, redactor);
+    writeOutputs({ ...outcome.outputs, json }, redactor);
+    await writeSummary(env, outcome.summary, redactor);
     if (outcome.verify !== undefined) {
-      emitAnnotations(reportAnnotations(outcome.verify, config.dir, workspace));
+      emitAnnotations(reportAnnotations(outcome.verify, config.dir, workspace), redactor);
       if (report !== undefined) {
-        await writeReports(outcome.verify, outcome.deploy, [{ path: report, format: 'html' }], {});
-        info(`report: ${report}`);
+        const targets = [{ path: report, format: 'html' as const }];
+        await writeReports(outcome.verify, outcome.deploy, targets, {}, redactor);
+        log.info(`report: ${report}`);
       }
     }
     if (outcome.ok) return 0;
     const cause = outcome.error ?? { code: 'E_FAILED', message: `${command} failed` };
-    setFailed(formatError(new JobError(cause.code, cause.message, { hint: cause.hint })).text);
+    const failed = new JobError(cause.code, cause.message, { hint: cause.hint });
+    setFailed(formatError(failed, redactor).text);
     return 1;
   } catch (error) {
-    const formatted = formatError(error, signal.aborted);
-    const json = await writeDocument(env, { ok: false, error: formatted.json }).catch(() => '');
-    writeOutputs({ ...NO_OUTPUTS, json });
+    const formatted = formatError(error, redactor, signal.aborted);
+    const document = { ok: false, error: formatted.json };
+    const json = await writeDocument(env, document, redactor).catch(() => '');
+    writeOutputs({ ...NO_OUTPUTS, json }, redactor);
     await github?.finished('error', formatted.json.message);
     // The summary says it too: a failed step's log is not where a reader looks first.
-    await writeSummary(env, `### ❌ edgepurge failed\n\n~~~~text\n${formatted.text}\n~~~~\n`).catch(
-      () => undefined,
-    );
+    const failure = `### ❌ edgepurge failed\n\n~~~~text\n${formatted.text}\n~~~~\n`;
+    await writeSummary(env, failure, redactor).catch(() => undefined);
     setFailed(formatted.text);
     return formatted.exitCode;
   }
@@ -110,17 +117,25 @@ export async function runAction(options: RunActionOptions): Promise<number> {
  * Writes the JSON document under RUNNER_TEMP (emptied after each job), one file per step
  * (`GITHUB_ACTION` names the step), redacted. Returns its path: the `json` output.
  */
-async function writeDocument(env: NodeJS.ProcessEnv, document: unknown): Promise<string> {
+async function writeDocument(
+  env: NodeJS.ProcessEnv,
+  document: unknown,
+  redactor: Redactor,
+): Promise<string> {
   const folder = join(env.RUNNER_TEMP || tmpdir(), 'edgepurge');
   const step = (env.GITHUB_ACTION || 'edgepurge').replace(/[^A-Za-z0-9._-]/g, '_');
   const path = join(folder, `${step}.json`);
   await mkdir(folder, { recursive: true });
-  await writeFile(path, redact(`${JSON.stringify(document, null, 2)}\n`));
+  await writeFile(path, redactor.redact(`${JSON.stringify(document, null, 2)}\n`));
   return path;
 }
 
 /** Appends the Markdown to `$GITHUB_STEP_SUMMARY` when the runner set it. */
-async function writeSummary(env: NodeJS.ProcessEnv, markdown: string): Promise<void> {
+async function writeSummary(
+  env: NodeJS.ProcessEnv,
+  markdown: string,
+  redactor: Redactor,
+): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) return;
-  await summary.addRaw(redact(markdown), true).write();
+  await summary.addRaw(redactor.redact(markdown), true).write();
 }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
+import type { Redactor } from '../redact.ts';
 import type { DeployContext } from '../report/summarize-report.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 import type { ActionOutputs } from './action-outputs.ts';
@@ -12,6 +13,8 @@ export interface StepContext {
   readonly inputs: ActionInputs;
   readonly env: NodeJS.ProcessEnv;
   readonly log: Logger;
+  /** The run's redactor: knows every credential the run read. */
+  readonly redactor: Redactor;
   readonly signal: AbortSignal;
   readonly github: GitHubPublisher;
 }

@@ -1,7 +1,7 @@
 import { formatError } from '../format-error.ts';
-import { redact, registerSecretsFromEnv } from '../redact.ts';
+import { createRedactor, registerSecretsFromEnv } from '../redact.ts';
 import { VERSION } from '../version.ts';
-import type { CliIO } from './io.ts';
+import type { CliHost, CliIO } from './io.ts';
 
 /** A command's usage line and entry point, from its module. */
 interface LoadedCommand {
@@ -95,10 +95,13 @@ function helpText(): string {
 
 /**
  * Runs one command line and returns its exit code. Expected errors print their message and
- * hint (no stack); anything else is reported as a bug. Only bin/edgepurge.js exits.
+ * hint (no stack); anything else is reported as a bug. Only bin/edgepurge.js exits. Each run
+ * has its own redactor, knowing the credentials of its env: runs in one process share none.
  */
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  registerSecretsFromEnv(io.env);
+export async function main(argv: readonly string[], host: CliHost): Promise<number> {
+  const io: CliIO = { ...host, redactor: createRedactor() };
+  registerSecretsFromEnv(io.redactor, io.env);
+  const { redact } = io.redactor;
   const [name, ...args] = argv;
   const json = args.includes('--json');
   try {
@@ -129,7 +132,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return await run(args, io);
   } catch (error) {
     // The same words as the Action's failed step (src/format-error.ts): message, at, hint.
-    const formatted = formatError(error, io.signal.aborted);
+    const formatted = formatError(error, io.redactor, io.signal.aborted);
     if (json) {
       io.stdout.write(redact(`${JSON.stringify({ ok: false, error: formatted.json }, null, 2)}\n`));
     }

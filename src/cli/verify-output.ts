@@ -42,6 +42,6 @@ export async function emitReports(
   deploy: DeployContext | undefined,
   targets: readonly ReportTarget[],
 ): Promise<void> {
-  const written = await writeReports(report, deploy, targets, io.env);
+  const written = await writeReports(report, deploy, targets, io.env, io.redactor);
   for (const path of written) io.stderr.write(`report: ${path}\n`);
 }

@@ -1,5 +1,5 @@
 import { type EdgepurgeError, InputError, isEdgepurgeError, JobError } from '../errors.ts';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 
 /** What was being done, for the message: `reading the baseline from edgepurge-state`. */
 export interface GitHubErrorContext {
@@ -8,6 +8,8 @@ export interface GitHubErrorContext {
   readonly repository: string;
   /** The permission the workflow needs for this call, named in the hint of a 403. */
   readonly permission?: string;
+  /** The run's redactor: GitHub's messages and URLs pass through it. Default: none. */
+  readonly redactor?: Redactor | undefined;
 }
 
 /** The parts of an @octokit/request-error RequestError that the mapping reads. */
@@ -50,6 +52,7 @@ function isRateLimit(error: RequestErrorLike): boolean {
  * the cause. An EdgepurgeError or an abort passes through unchanged.
  */
 export function toGitHubError(error: unknown, context: GitHubErrorContext): Error {
+  const redact = (text: string) => context.redactor?.redact(text) ?? text;
   if (isEdgepurgeError(error)) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
   if (!isRequestError(error)) {

@@ -3,7 +3,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
 import { type Logger, silentLogger } from '../log.ts';
-import { redact, registerSecret } from '../redact.ts';
+import { createRedactor, type Redactor } from '../redact.ts';
 import { DEFAULT_GITHUB_API_URL } from './github-constants.ts';
 
 /** Octokit with the REST methods, pagination, retries on 5xx/resets and rate-limit throttling. */
@@ -19,6 +19,11 @@ export interface CreateOctokitOptions {
   /** `GITHUB_API_URL`: `https://api.github.com`, `https://HOST/api/v3` on GitHub Enterprise Server. */
   readonly baseUrl?: string;
   readonly log?: Logger;
+  /**
+   * The run's redactor: it learns the token, and the client's warnings pass through it.
+   * Default: a new one that knows only this token.
+   */
+  readonly redactor?: Redactor;
   /** The transport, for tests; the global fetch by default. */
   readonly fetch?: typeof fetch;
   /** Retries of a request after a 5xx, a reset connection or a rate limit. Default 3. */
@@ -46,10 +51,12 @@ const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
  * Builds the GitHub client: `@octokit/rest` at `baseUrl` with the retry plugin (5xx and reset
  * connections, `retries` times with growing back-off; 4xx other than rate limits are final) and
  * the throttling plugin (primary and secondary rate limits, retried `retries` times honouring
- * `retry-after` / `x-ratelimit-reset`, each logged). The token is registered for redaction.
+ * `retry-after` / `x-ratelimit-reset`, each logged). The token is registered with the redactor.
  */
 export function createOctokit(options: CreateOctokitOptions): GitHubClient {
-  registerSecret(options.token);
+  const redactor = options.redactor ?? createRedactor();
+  redactor.register(options.token);
+  const redact = (text: string) => redactor.redact(text);
   const log = options.log ?? silentLogger;
   const retries = options.retries ?? 3;
   const unitMs = options.minRetryMs ?? 1000;

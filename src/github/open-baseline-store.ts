@@ -4,6 +4,7 @@ import {
   fileBaselineStore,
   stateBranchOf,
 } from '../pipeline/baseline-store.ts';
+import type { Redactor } from '../redact.ts';
 
 export interface BaselineConfig {
   /** Where the last verified manifest is read: a file path, `github:` or `github:BRANCH`. */
@@ -19,6 +20,8 @@ export interface OpenBaselineStoreOptions {
   readonly log: Logger;
   /** A token passed otherwise (the Action's `github-token` input); default GITHUB_TOKEN. */
   readonly token?: string;
+  /** The run's redactor: it learns the token, and GitHub's messages pass through it. */
+  readonly redactor?: Redactor;
   /** The transport and back-off of the GitHub client, for tests. */
   readonly fetch?: typeof fetch;
   readonly minRetryMs?: number;
@@ -51,11 +54,13 @@ export async function openBaselineStore(
   const context = readRepoContext(options.env, {
     ...(options.token === undefined ? {} : { token: options.token }),
     reason: `baseline "${spec}"`,
+    ...(options.redactor === undefined ? {} : { redactor: options.redactor }),
   });
   const octokit = createOctokit({
     token: context.token,
     baseUrl: context.apiUrl,
     log: options.log,
+    ...(options.redactor === undefined ? {} : { redactor: options.redactor }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.minRetryMs === undefined ? {} : { minRetryMs: options.minRetryMs }),
     ...(options.writeSpacingMs === undefined ? {} : { writeSpacingMs: options.writeSpacingMs }),
@@ -68,6 +73,7 @@ export async function openBaselineStore(
       branch,
       environment: config.environment,
       log: options.log,
+      ...(options.redactor === undefined ? {} : { redactor: options.redactor }),
       ...(context.sha === undefined ? {} : { revision: context.sha }),
     });
   if (readBranch !== undefined && readBranch === saveBranch) return stateStore(readBranch);

@@ -1,6 +1,6 @@
 import { isEdgepurgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import { gitHubStatus, toGitHubError } from './github-error.ts';
 import type { GitHubClient } from './octokit.ts';
 
@@ -23,6 +23,8 @@ export interface PlanCommentOptions {
    * personal token), or any Bot when that is refused (an installation token, like GITHUB_TOKEN).
    */
   readonly login?: string;
+  /** The run's redactor: the warning of a refused comment passes through it. */
+  readonly redactor?: Redactor;
 }
 
 export interface PlanCommentResult {
@@ -86,13 +88,11 @@ export async function upsertPlanComment(
       doing: `commenting the ${environment} plan on ${where}`,
       repository: `${owner}/${repo}`,
       permission: 'pull-requests: write',
+      redactor: options.redactor,
     });
     if (isEdgepurgeError(mapped) && mapped.code === 'E_GITHUB_FORBIDDEN') {
-      log.warn(
-        redact(
-          `not commenting the plan on ${where}: the token may not write there (a pull request from a fork gets a read-only token; else give the job \`permissions: pull-requests: write\`): ${mapped.message}`,
-        ),
-      );
+      const message = `not commenting the plan on ${where}: the token may not write there (a pull request from a fork gets a read-only token; else give the job \`permissions: pull-requests: write\`): ${mapped.message}`;
+      log.warn(options.redactor?.redact(message) ?? message);
       return { action: 'skipped' };
     }
     throw mapped;

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import { registerSecret } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import { DEFAULT_GITHUB_API_URL } from './github-constants.ts';
 
 /** The repository and run edgepurge works for, as the Actions runner describes them. */
@@ -24,6 +24,8 @@ export interface ReadRepoContextOptions {
   readonly token?: string;
   /** Why the context is needed, for the message: `baseline "github:"`. */
   readonly reason?: string;
+  /** The run's redactor: it learns the token read. */
+  readonly redactor?: Redactor;
 }
 
 const HINT =
@@ -32,7 +34,7 @@ const HINT =
 /**
  * Reads the repository context from the runner's variables. Throws InputError (exit 2) naming
  * the variable when the token or the repository is missing or malformed. Pure but for
- * registering the token for redaction.
+ * registering the token with `options.redactor`.
  */
 export function readRepoContext(
   env: NodeJS.ProcessEnv,
@@ -50,7 +52,7 @@ export function readRepoContext(
       },
     );
   }
-  registerSecret(token);
+  options.redactor?.register(token);
   const repository = nonEmpty(env.GITHUB_REPOSITORY);
   const match = repository === undefined ? null : /^([^/\s]+)\/([^/\s]+)$/.exec(repository);
   if (match === null) {

@@ -9,6 +9,7 @@ import {
   serializeManifest,
 } from '../manifest/manifest.ts';
 import type { BaselineStore } from '../pipeline/baseline-store.ts';
+import type { Redactor } from '../redact.ts';
 import { gitHubStatus, toGitHubError } from './github-error.ts';
 import type { GitHubClient } from './octokit.ts';
 
@@ -21,6 +22,8 @@ export interface StateBranchStoreOptions {
   /** Names the folder of the branch that holds this environment's manifest. */
   readonly environment: string;
   readonly log?: Logger;
+  /** The run's redactor: GitHub's error messages pass through it. */
+  readonly redactor?: Redactor;
   /** The commit deployed (`GITHUB_SHA`), named in the state commit's message. */
   readonly revision?: string;
 }
@@ -73,7 +76,12 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
     try {
       return await run();
     } catch (error) {
-      throw toGitHubError(error, { doing, repository, permission: 'contents: write' });
+      throw toGitHubError(error, {
+        doing,
+        repository,
+        permission: 'contents: write',
+        redactor: options.redactor,
+      });
     }
   };
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import { toGitHubError } from './github-error.ts';
 import type { GitHubClient } from './octokit.ts';
 
@@ -19,6 +19,8 @@ export interface CommitStatusOptions {
   /** The run's page, linked from the status. */
   readonly targetUrl?: string;
   readonly log: Logger;
+  /** The run's redactor, for the warning of a status that could not be set. */
+  readonly redactor?: Redactor;
 }
 
 /** The commit status context of an environment. */
@@ -34,9 +36,9 @@ export async function setCommitStatus(
   octokit: GitHubClient,
   options: CommitStatusOptions,
 ): Promise<boolean> {
-  const { owner, repo, sha, environment, state, log } = options;
+  const { owner, repo, sha, environment, state } = options;
   const what = `commit status ${statusContext(environment)} on ${sha.slice(0, 7)}`;
-  return postOrWarn(log, what, `${owner}/${repo}`, 'statuses: write', () =>
+  return postOrWarn(options, what, `${owner}/${repo}`, 'statuses: write', () =>
     octokit.rest.repos.createCommitStatus({
       owner,
       repo,
@@ -61,6 +63,8 @@ export interface DeploymentStatusOptions {
   readonly logUrl?: string;
   readonly description?: string;
   readonly log: Logger;
+  /** The run's redactor, for the warning of a status that could not be set. */
+  readonly redactor?: Redactor;
 }
 
 /** Sets a deployment status on a `deployment` event's deployment; a failure is a warning (false). */
@@ -68,9 +72,9 @@ export async function setDeploymentStatus(
   octokit: GitHubClient,
   options: DeploymentStatusOptions,
 ): Promise<boolean> {
-  const { owner, repo, deploymentId, state, environment, log } = options;
+  const { owner, repo, deploymentId, state, environment } = options;
   const what = `deployment status of deployment ${deploymentId}`;
-  return postOrWarn(log, what, `${owner}/${repo}`, 'deployments: write', () =>
+  return postOrWarn(options, what, `${owner}/${repo}`, 'deployments: write', () =>
     octokit.rest.repos.createDeploymentStatus({
       owner,
       repo,
@@ -94,7 +98,7 @@ export function cutDescription(description: string): string {
 }
 
 async function postOrWarn(
-  log: Logger,
+  { log, redactor }: { readonly log: Logger; readonly redactor?: Redactor },
   what: string,
   repository: string,
   permission: string,
@@ -104,9 +108,15 @@ async function postOrWarn(
     await post();
     return true;
   } catch (error) {
-    const mapped = toGitHubError(error, { doing: `setting the ${what}`, repository, permission });
+    const mapped = toGitHubError(error, {
+      doing: `setting the ${what}`,
+      repository,
+      permission,
+      redactor,
+    });
     const hint = 'hint' in mapped && typeof mapped.hint === 'string' ? ` (${mapped.hint})` : '';
-    log.warn(redact(`could not set the ${what}: ${mapped.message}${hint}`));
+    const message = `could not set the ${what}: ${mapped.message}${hint}`;
+    log.warn(redactor?.redact(message) ?? message);
     return false;
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 import type { Provider } from '../providers/provider.ts';
 import { type Clock, systemClock } from '../purge/clock.ts';
 import { type Journal, openJournal } from '../purge/journal.ts';
-import { processRedactor, type Redactor } from '../redact.ts';
+import { createRedactor, type Redactor, registerSecretsFromEnv } from '../redact.ts';
 import {
   createHttpClient,
   type HttpClient,
@@ -28,6 +28,7 @@ export type { Redactor } from '../redact.ts';
  * Every port but `log` has a default built from the config.
  */
 export interface DeployPorts {
+  /** Every message passes through the run's redactor first. */
   readonly log: Logger;
   /** Default: built from `config.providers`, credentials from `env`. */
   readonly providers?: readonly Provider[];
@@ -39,13 +40,11 @@ export interface DeployPorts {
   readonly httpClient?: HttpClientFactory;
   /** Default: the system clock. */
   readonly clock?: Clock;
-  /** Default: the process-wide redactor of src/redact.ts. */
+  /** Default: a new one of this run that knows the credentials in `env` (src/redact.ts). */
   readonly redactor?: Redactor;
   /** Where credentials are read from. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
 }
-
-export { processRedactor } from '../redact.ts';
 
 /** Every port, defaults filled in, but `providers` and `baselineStore` (built by deploy). */
 export type ResolvedPorts = Required<Omit<DeployPorts, 'providers' | 'baselineStore'>> &
@@ -53,14 +52,27 @@ export type ResolvedPorts = Required<Omit<DeployPorts, 'providers' | 'baselineSt
 
 /** Fills in the default of every port not given. Pure: builds nothing that holds a resource. */
 export function resolvePorts(config: ResolvedConfig, ports: DeployPorts): ResolvedPorts {
+  const env = ports.env ?? process.env;
+  const redactor = ports.redactor ?? envRedactor(env);
   return {
     ...ports,
+    log: {
+      info: (message) => ports.log.info(redactor.redact(message)),
+      warn: (message) => ports.log.warn(redactor.redact(message)),
+    },
     journalStore: ports.journalStore ?? fileJournalStore(config.journalPath),
     httpClient: ports.httpClient ?? createHttpClient,
     clock: ports.clock ?? systemClock,
-    redactor: ports.redactor ?? processRedactor,
-    env: ports.env ?? process.env,
+    redactor,
+    env,
   };
+}
+
+/** A redactor of its own for a run that was given none: it knows the credentials in `env`. */
+function envRedactor(env: NodeJS.ProcessEnv): Redactor {
+  const redactor = createRedactor();
+  registerSecretsFromEnv(redactor, env);
+  return redactor;
 }
 
 /** The journal as a file beside the baseline (config `journalPath`). */

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
 import { createProviders } from '../providers/index.ts';
+import { createRedactor, type Redactor } from '../redact.ts';
 import type { BaselineStore } from './baseline-store.ts';
 import { prepareRelease, type Release } from './deploy.ts';
 import { type PlanDocument, planDocument } from './plan-document.ts';
@@ -19,9 +20,14 @@ export async function planRelease(
     readonly log: Logger;
     readonly signal?: AbortSignal;
     readonly store: BaselineStore;
+    /** Learns the credentials the providers read (the run's; default a new one). */
+    readonly redactor?: Redactor;
   },
 ): Promise<{ release: Release; document: PlanDocument }> {
-  const providers = createProviders(config.providers, options.env, { credentials: false });
+  const providers = createProviders(config.providers, options.env, {
+    credentials: false,
+    redactor: options.redactor ?? createRedactor(),
+  });
   const release = await prepareRelease(
     config,
     providers,

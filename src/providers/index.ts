@@ -1,6 +1,5 @@
 import type { ProviderConfig } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
-import { registerSecret } from '../redact.ts';
 import type { Provider } from './provider.ts';
 import type { ProviderSecret } from './provider-definition.ts';
 import { providerDefinition } from './registry.ts';
@@ -21,11 +20,11 @@ export function createProviders(
   env: NodeJS.ProcessEnv,
   options: {
     readonly credentials?: boolean;
-    /** Learns each credential read (default: the process-wide one of src/redact.ts). */
-    readonly redactor?: { register(secret: string | undefined): void };
-  } = {},
+    /** Learns each credential read: the run's redactor (src/redact.ts). */
+    readonly redactor: { register(secret: string | undefined): void };
+  },
 ): Provider[] {
-  const redactor = options.redactor ?? { register: registerSecret };
+  const { redactor } = options;
   // Planning needs capabilities only: without `credentials`, a missing token is no error.
   const needed = options.credentials ?? true;
   const names = new Set<string>();

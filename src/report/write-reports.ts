@@ -2,7 +2,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { checkWritable } from '../check-writable.ts';
 import { InputError, JobError } from '../errors.ts';
-import { redact } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 import { renderHtml } from './render-html.ts';
 import { renderMarkdown } from './render-markdown.ts';
@@ -49,13 +49,15 @@ export async function reportTargets(
 
 /**
  * Writes each report, and appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when GitHub
- * Actions sets it. Secrets are redacted on the way out, as for every other output.
+ * Actions sets it. Secrets are redacted on the way out by the run's `redactor`, as for every
+ * other output.
  */
 export async function writeReports(
   report: VerifyReport,
   deploy: DeployContext | undefined,
   targets: readonly ReportTarget[],
   env: NodeJS.ProcessEnv,
+  redactor: Redactor,
 ): Promise<string[]> {
   const written: string[] = [];
   try {
@@ -63,12 +65,12 @@ export async function writeReports(
       const body =
         target.format === 'html' ? renderHtml(report, deploy) : renderMarkdown(report, deploy);
       await mkdir(dirname(target.path), { recursive: true });
-      await writeFile(target.path, redact(body));
+      await writeFile(target.path, redactor.redact(body));
       written.push(target.path);
     }
     const summary = env.GITHUB_STEP_SUMMARY;
     if (summary !== undefined && summary !== '') {
-      await appendFile(summary, `${redact(renderMarkdown(report, deploy))}\n`);
+      await appendFile(summary, `${redactor.redact(renderMarkdown(report, deploy))}\n`);
       written.push(summary);
     }
   } catch (error) {

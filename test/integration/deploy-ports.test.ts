@@ -1,7 +1,8 @@
 /**
  * deploy() composed from ports: every collaborator injected as one set (providers, baseline
  * store, journal store, HTTP client factory, clock, logger) is the one used, against the
- * embedded origin and caching edge. And the redactor port learns the credentials a provider reads.
+ * embedded origin and caching edge. And the redactor port learns the credentials a provider reads;
+ * without one, deploy() makes its own from its env, and the log passes through it.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,5 +106,34 @@ describe('deploy(config, { ports })', () => {
       },
     );
     expect(learned).toEqual(['cf-token-port-0123']);
+  });
+
+  it('without a redactor port, deploy() redacts the credentials of its env from the log', async () => {
+    const token = 'fastly-token-port-0123456789';
+    await writeFile(
+      join(work, 'edgepurge.config.json'),
+      JSON.stringify({
+        dir: 'site',
+        baseUrl: `http://${HOST}`,
+        hooks: { upload: `echo uploaded with ${token}` },
+        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
+      }),
+    );
+    const config = await loadConfig({ cwd: work, env: {} });
+    const lines: string[] = [];
+    const outcome = await deploy(config, {
+      dryRun: false,
+      signal: new AbortController().signal,
+      ports: {
+        log: { info: (line) => lines.push(line), warn: (line) => lines.push(line) },
+        providers: [memoryProvider('memory')],
+        baselineStore: { location: 'memory', read: async () => undefined, write: async () => {} },
+        env: { FASTLY_API_TOKEN: token },
+      },
+    });
+    expect(outcome.ok, JSON.stringify(outcome.error)).toBe(true);
+    // The hook's command and its output both held the token: it reached the log, scrubbed.
+    expect(lines.filter((line) => line.includes('uploaded with [redacted]')).length).toBe(2);
+    expect(lines.join('\n')).not.toContain(token);
   });
 });

@@ -21,6 +21,7 @@ import {
   PROVIDERS,
   type RecordedCall,
 } from '../../src/providers/index.ts';
+import { createRedactor } from '../../src/redact.ts';
 
 /** A valid config per registered type; a provider added to the registry must be added here. */
 const SAMPLES: Record<string, Record<string, unknown>> = {
@@ -63,7 +64,7 @@ describe('dry run ≡ real run', () => {
   for (const definition of PROVIDERS) {
     it(`${definition.type}: the same plan, and every ability but purge forwarded`, async () => {
       const config = providerSchema.parse(SAMPLES[definition.type]);
-      const [real] = createProviders([config], ENV);
+      const [real] = createProviders([config], ENV, { redactor: createRedactor() });
       if (real === undefined) throw new Error('no provider');
       const calls: RecordedCall[] = [];
       const dry = dryRunProvider(real, calls);
@@ -93,7 +94,9 @@ describe('dry run ≡ real run', () => {
   }
 
   it('cloudflare: the deep folder is URL batches in both, never a prefix Cloudflare refuses', () => {
-    const [real] = createProviders([providerSchema.parse(SAMPLES.cloudflare)], ENV);
+    const [real] = createProviders([providerSchema.parse(SAMPLES.cloudflare)], ENV, {
+      redactor: createRedactor(),
+    });
     if (real === undefined) throw new Error('no provider');
     const dry = dryRunProvider(real, []);
     const plan = planPurges(diff, [dry], { ...input, strategy: { maxCollateral: 0, tags: [] } });

@@ -27,7 +27,12 @@ export async function demoCommand(args: readonly string[], io: CliIO): Promise<n
   }
   const start = values.stack === 'system' ? startSystem : startEmbedded;
   const log = values.verbose === true ? ioLogger(io) : { info: () => {}, warn: ioLogger(io).warn };
-  const ok = await runDemo(start, (line) => io.stdout.write(`${line}\n`), log, io.signal);
+  const ok = await runDemo(
+    start,
+    (line) => io.stdout.write(`${io.redactor.redact(line)}\n`),
+    log,
+    io.signal,
+  );
   return ok ? 0 : 1;
 }
 

@@ -38,12 +38,13 @@ export async function deployCommand(args: readonly string[], io: CliIO): Promise
     values.plan === undefined
       ? undefined
       : { document: await readPlanDocument(resolve(io.cwd, values.plan), '--plan'), at: '--plan' };
-  const baselineStore = await openBaselineStore(config, { env: io.env, log });
+  const { env, redactor } = io;
+  const baselineStore = await openBaselineStore(config, { env, log, redactor });
   const progress = verifyProgress(io);
   const outcome = await deploy(config, {
     dryRun: values['dry-run'] === true,
     signal: io.signal,
-    ports: { log, baselineStore, env: io.env },
+    ports: { log, baselineStore, env, redactor },
     onVerifyProgress: progress.onProgress,
     plan,
   }).finally(progress.finish);

@@ -23,12 +23,14 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   );
   const config = await loadConfigFromFlags(values, io);
   const log = ioLogger(io);
-  const store = await openBaselineStore(config, { env: io.env, log });
+  const { env, redactor } = io;
+  const store = await openBaselineStore(config, { env, log, redactor });
   const { release, document } = await planRelease(config, {
-    env: io.env,
+    env,
     log,
     signal: io.signal,
     store,
+    redactor,
   });
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);

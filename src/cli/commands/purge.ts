@@ -81,7 +81,10 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
     adhoc !== undefined ? [adhoc] : selectProviders(config?.providers ?? [], values.provider);
   const dryRun = values['dry-run'] === true;
   const calls: RecordedCall[] = [];
-  const real = createProviders(configs, io.env, { credentials: !dryRun });
+  const real = createProviders(configs, io.env, {
+    credentials: !dryRun,
+    redactor: io.redactor,
+  });
   const providers = dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
   const plan = manualPurgePlan(targets, providers, baseUrl, LABELS);
   if (everything && !dryRun && !(await confirmEverything(io, values.yes === true, configs))) {
