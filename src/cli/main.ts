@@ -67,6 +67,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       return { usage: USAGE, run: verifyCommand };
     },
   },
+  hash: {
+    summary: 'content-hash names for referenced assets, every reference rewritten',
+    load: async () => {
+      const { USAGE, hashCommand } = await import('./commands/hash.ts');
+      return { usage: USAGE, run: hashCommand };
+    },
+  },
   demo: {
     summary: 'the stale-304 bug and its fix, on a local edge the command starts itself',
     load: async () => {

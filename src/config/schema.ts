@@ -171,6 +171,31 @@ export const configSchema = z
       })
       .prefault({}),
     policy: z.array(policyRule).default([]).describe('Cache-Control the edge must send.'),
+    hash: z
+      .strictObject({
+        include: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Globs on the file path: only these referenced files get content-hash names (empty: every referenced non-HTML file).',
+          ),
+        exclude: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Globs of referenced files that keep their names, on top of pages, robots.txt, sitemaps, favicon.ico, web manifests and service workers.',
+          ),
+        length: z.int().min(6).max(64).default(8).describe('Hex digits of the hash in a name.'),
+        keep: z
+          .int()
+          .min(0)
+          .default(2)
+          .describe('Releases to keep old hashed files for, so cached pages can still load them.'),
+      })
+      .prefault({})
+      .describe(
+        '`edgepurge hash`: content-hash file names (`fix: "hash"` in deploy is not wired yet).',
+      ),
     hooks: z
       .strictObject({
         upload: z

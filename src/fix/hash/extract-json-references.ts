@@ -1,0 +1,80 @@
+import type { Reference, ReferenceKind } from './reference.ts';
+
+interface JsonString {
+  readonly start: number;
+  readonly end: number;
+  readonly value: string;
+  /** The property names from the root to this string (array items add no name). */
+  readonly keys: readonly string[];
+  readonly isKey: boolean;
+}
+
+/** Every string token of a JSON document, with its position and the keys above it. */
+function jsonStrings(text: string): JsonString[] {
+  const out: JsonString[] = [];
+  const stack: { kind: '{' | '['; key: string | undefined; expectKey: boolean }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const raw = text.slice(i + 1, j);
+      const top = stack.at(-1);
+      const isKey = top?.kind === '{' && top.expectKey;
+      let value = raw;
+      if (raw.includes('\\')) value = JSON.parse(`"${raw}"`) as string;
+      const keys = stack.map((s) => s.key).filter((k): k is string => k !== undefined);
+      out.push({ start: i + 1, end: j, value, keys, isKey });
+      if (isKey && top !== undefined) {
+        top.key = value;
+        top.expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === '{' || c === '[') stack.push({ kind: c, key: undefined, expectKey: c === '{' });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack.at(-1);
+      if (top?.kind === '{') {
+        top.expectKey = true;
+        top.key = undefined;
+      }
+    }
+    i += 1;
+  }
+  return out;
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The URLs of an import map (`<script type="importmap">`): every value under `imports` and
+ * `scopes` (keys are specifiers, not files). A map that is not valid JSON yields nothing.
+ */
+export function extractImportMapReferences(text: string): Reference[] {
+  if (!parses(text)) return [];
+  return jsonStrings(text)
+    .filter((s) => !s.isKey && (s.keys[0] === 'imports' || s.keys[0] === 'scopes'))
+    .map((s) => toReference(s, 'import-map'));
+}
+
+/** The files a web app manifest names: `icons[].src`, `screenshots[].src`, `shortcuts[].icons`. */
+export function extractManifestReferences(text: string): Reference[] {
+  if (!parses(text)) return [];
+  return jsonStrings(text)
+    .filter((s) => !s.isKey && s.keys.at(-1) === 'src')
+    .map((s) => toReference(s, 'manifest'));
+}
+
+function toReference(s: JsonString, kind: ReferenceKind): Reference {
+  return { start: s.start, end: s.end, value: s.value, kind };
+}
