@@ -133,6 +133,13 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+// CI installs chromium and sets EDGEPURGE_E2E_BROWSER=required: there a missing browser fails.
+if (CHROMIUM === undefined && process.env.EDGEPURGE_E2E_BROWSER === 'required') {
+  throw new Error(
+    'EDGEPURGE_E2E_BROWSER=required but no /usr/bin/chromium: apt-get install chromium',
+  );
+}
+
 describe.skipIf(CHROMIUM === undefined)('hashed site in headless Chromium', () => {
   it('renders as before with no failed request, and asks only for hashed asset names', async () => {
     const before = await render(join(root, 'site'));
