@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   scan: () => import('./bench/scan.ts'),
   purge: () => import('./bench/purge.ts'),
   verify: () => import('./bench/verify.ts'),
+  hash: () => import('./bench/hash.ts'),
 };
 
 const asked = process.argv.slice(2);
