@@ -21,7 +21,7 @@ export interface ActionInputs {
   readonly baseUrl?: string;
   readonly baseline?: string;
   readonly environment?: string;
-  readonly fix?: 'touch' | 'none';
+  readonly fix?: 'touch' | 'hash' | 'none';
   readonly dryRun: boolean;
   readonly connectTo: readonly string[];
   readonly report?: string;
@@ -62,10 +62,10 @@ export function readInputs(get: GetInput): ActionInputs {
     });
   }
   const fix = optional('fix');
-  if (fix !== undefined && fix !== 'touch' && fix !== 'none') {
+  if (fix !== undefined && fix !== 'touch' && fix !== 'hash' && fix !== 'none') {
     throw new InputError('E_INPUT', `input "fix" is "${fix}"`, {
       at: 'fix',
-      hint: 'use touch (give changed files a new mtime) or none',
+      hint: 'use touch (give changed files a new mtime), hash (content-hash names) or none',
     });
   }
   const connectTo = lines(get('connect-to'));

@@ -18,7 +18,7 @@ export const CONFIG_FLAGS = {
 } as const satisfies OptionSpec;
 
 export const CONFIG_USAGE =
-  '[--config FILE] [--dir DIR] [--base-url URL] [--baseline FILE] [--save-baseline FILE] [--fix touch|none] [--environment NAME] [--connect-to H1:P1:H2:P2]… [--timeout SECONDS] [--json]';
+  '[--config FILE] [--dir DIR] [--base-url URL] [--baseline FILE] [--save-baseline FILE] [--fix touch|hash|none] [--environment NAME] [--connect-to H1:P1:H2:P2]… [--timeout SECONDS] [--json]';
 
 type ConfigFlagValues = {
   config?: string;
@@ -37,10 +37,14 @@ export async function loadConfigFromFlags(
   values: ConfigFlagValues,
   io: CliIO,
 ): Promise<ResolvedConfig> {
-  if (values.fix !== undefined && values.fix !== 'touch' && values.fix !== 'none') {
-    throw new InputError('E_USAGE', `--fix must be "touch" or "none", got "${values.fix}"`, {
-      at: '--fix',
-    });
+  if (values.fix !== undefined && !['touch', 'hash', 'none'].includes(values.fix)) {
+    throw new InputError(
+      'E_USAGE',
+      `--fix must be "touch", "hash" or "none", got "${values.fix}"`,
+      {
+        at: '--fix',
+      },
+    );
   }
   return loadConfig({
     configPath: values.config,

@@ -64,9 +64,11 @@ export const configSchema = z
         'Names the deploy target: the `github:` baseline folder, the commit status context `edgepurge/<environment>` and the PR comment.',
       ),
     fix: z
-      .enum(['touch', 'none'])
+      .enum(['touch', 'hash', 'none'])
       .default('touch')
-      .describe('touch: give changed files a new mtime so mtime-size validators change.'),
+      .describe(
+        'touch: give changed files a new mtime so mtime-size validators change. hash: content-hash names for referenced files, every reference rewritten, before the purge is planned (only pages and kept names are purged); it touches the other hazards too.',
+      ),
     origin: z
       .strictObject({
         validators: z
@@ -193,9 +195,7 @@ export const configSchema = z
           .describe('Releases to keep old hashed files for, so cached pages can still load them.'),
       })
       .prefault({})
-      .describe(
-        '`edgepurge hash`: content-hash file names (`fix: "hash"` in deploy is not wired yet).',
-      ),
+      .describe('Content-hash file names: `edgepurge hash`, and `fix: "hash"` in deploy and plan.'),
     hooks: z
       .strictObject({
         upload: z

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { hashedPathPattern } from '../fix/hash/hashed-name.ts';
 
 /** The *_temp_path directives this nginx build knows (nginx-light may compile modules out). */
 function nginxTempPaths(nginx: string, dir: string): string[] {
@@ -74,6 +75,12 @@ http {
     }
     location ~ \\.html$ {
       add_header Cache-Control "no-cache";
+    }
+
+    # Content-hash names (edgepurge hash, fix "hash"): a new release is a new URL, so a year,
+    # immutable, is safe; the same pattern as the snippet that edgepurge hash --nginx writes.
+    location ~ "${hashedPathPattern(8)}" {
+      add_header Cache-Control "public, max-age=31536000, immutable";
     }
 
     # Tagged objects for xkey purges.

@@ -25,6 +25,7 @@ import { recordValidators } from '../verify/record-validators.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
 import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
+import { applyHashFix, saveHashHistory } from './apply-hash-fix.ts';
 import { type BaselineStore, fileBaselineStore, stateBranchOf } from './baseline-store.ts';
 import { checkpoint } from './checkpoint.ts';
 import { decideOriginStyle, type OriginDecision } from './decide-origin-style.ts';
@@ -34,6 +35,7 @@ import {
   type ResolvedPorts,
   resolvePorts,
 } from './deploy-ports.ts';
+import { type HashFix, planHashFix, purgeDiffOf } from './plan-hash-fix.ts';
 import { type AppliedPlan, releaseFromPlan } from './release-from-plan.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
@@ -82,6 +84,11 @@ export interface Release {
   readonly plan: PurgePlan;
   /** How the origin builds validators: what hazards and the touch follow. */
   readonly origin: OriginDecision;
+  /**
+   * `fix: "hash"`: the renames and rewrites planned on the scanned tree. `next` is then the
+   * post-fix manifest (hashed names, rewritten bytes), which the diff and the plan are made from.
+   */
+  readonly hash?: HashFix;
 }
 
 /** scan → diff → decide the fix → plan. Reads the disk and the baseline; writes and sends nothing. */
@@ -96,12 +103,17 @@ export async function prepareRelease(
   const read = await readRelease(config, log, signal, store, undefined, httpClient);
   const { previous, next, diff } = read;
   const known = [...new Set([...Object.keys(previous.files), ...Object.keys(next.files)])];
-  const plan = planPurges(diff, providers, {
-    baseUrl: config.baseUrl,
-    urls: config.urls,
-    known,
-    strategy: config.purge,
-  });
+  // With content-hash names, new hashed URLs are new: verified, never purged.
+  const plan = planPurges(
+    read.hash === undefined ? diff : purgeDiffOf(diff, read.hash),
+    providers,
+    {
+      baseUrl: config.baseUrl,
+      urls: config.urls,
+      known,
+      strategy: config.purge,
+    },
+  );
   await checkpoint(signal);
   checkBudget(plan, config.purge.maxRequests);
   return { ...read, plan };
@@ -122,22 +134,38 @@ export async function readRelease(
 ): Promise<Omit<Release, 'plan'>> {
   const started = Date.now();
   const baseline = await store.read(signal);
-  const next = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
-  const count = Object.keys(next.files).length;
+  const scanned = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
+  const count = Object.keys(scanned.files).length;
   log.info(`scan: ${count} files in ${config.dir} (${Date.now() - started} ms)`);
+  const previous = baseline ?? emptyManifest();
+  // Fix before plan (DESIGN.md): a hash fix changes URLs and bytes, so the diff is of its result.
+  const hashed =
+    config.fix === 'hash' ? await planHashFix(config, scanned, previous, log) : undefined;
+  const next = hashed?.next ?? scanned;
   if (baseline === undefined)
     log.info(`baseline: none at ${store.location}; every file counts as added`);
-  const previous = baseline ?? emptyManifest();
   const decided =
     origin ?? (await decideOriginStyle(config, previous, next, log, signal, httpClient));
   const diff = diffManifests(previous, next, { style: decided.style });
   // Diffing and planning are synchronous: let a signal that came meanwhile be seen.
   await checkpoint(signal);
-  const toTouch =
-    config.fix === 'touch'
-      ? diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path)
-      : [];
-  return { previous, hadBaseline: baseline !== undefined, next, diff, toTouch, origin: decided };
+  const hazards = diff.hazards.filter((h) => h.kind === 'validator-unchanged').map((h) => h.path);
+  // A page the hash fix rewrites under its name is written now, maybe in the second the previous
+  // release was: it is touched past it too, so its mtime-size validator surely changes.
+  const changed = new Set(diff.changed);
+  const rewritten = [...(hashed?.fix.plan.outputs ?? [])]
+    .filter(([from, output]) => output.path === from && changed.has(from))
+    .map(([from]) => from);
+  const toTouch = config.fix === 'none' ? [] : [...new Set([...hazards, ...rewritten])].sort();
+  return {
+    previous,
+    hadBaseline: baseline !== undefined,
+    next,
+    diff,
+    toTouch,
+    origin: decided,
+    ...(hashed === undefined ? {} : { hash: hashed.fix }),
+  };
 }
 
 /** The file store of a config whose baselines are files; a `github:` one must be injected. */
@@ -284,6 +312,15 @@ async function runDeploy(
   );
   for (const hazard of diff.hazards) log.info(`hazard: ${hazard.path}: ${hazard.kind}`);
 
+  const hash = release.hash;
+  if (hash !== undefined) {
+    const would = options.dryRun ? 'would ' : '';
+    for (const { from, to } of hash.plan.renames) log.info(`hash: ${would}rename ${from} → ${to}`);
+    for (const { path } of hash.plan.rewrites) log.info(`hash: ${would}rewrite ${path}`);
+    for (const path of hash.restore) log.info(`hash: ${would}keep ${path} (an earlier release's)`);
+    for (const path of hash.expire) log.info(`hash: ${would}remove ${path} (expired)`);
+    if (!options.dryRun) await applyHashFix(config.dir, hash);
+  }
   const touched = await touchFiles(config.dir, release.next, release.toTouch, {
     dryRun: options.dryRun,
     style: release.origin.style,
@@ -291,7 +328,20 @@ async function runDeploy(
   });
   for (const path of touched.touched)
     log.info(`${options.dryRun ? 'would touch' : 'touched'}: ${path}`);
-  const fixed = { touched: touched.touched };
+  const fixed = {
+    touched: touched.touched,
+    ...(hash === undefined
+      ? {}
+      : {
+          renamed: hash.plan.renames,
+          rewritten: hash.plan.rewrites.map((rewrite) => rewrite.path),
+        }),
+  };
+  // What was written is the release: the tree re-scanned after a hash fix (real mtimes).
+  const releaseManifest =
+    hash === undefined || options.dryRun
+      ? touched.manifest
+      : await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
 
   if (options.dryRun) {
     await executePlan(plan, providers, { signal, log });
@@ -331,7 +381,7 @@ async function runDeploy(
 
   const targets = verifyTargets(
     diff,
-    touched.manifest,
+    releaseManifest,
     config.baseUrl,
     config.urls,
     new Set(touched.touched),
@@ -358,7 +408,7 @@ async function runDeploy(
     // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
     signal.throwIfAborted();
     const journal = await ports.journalStore.open(
-      releaseId(release.previous, touched.manifest, JSON.stringify(config.providers)),
+      releaseId(release.previous, releaseManifest, JSON.stringify(config.providers)),
     );
     const resumed = withoutApplied(plan, journal);
     if (resumed.skipped > 0) {
@@ -405,7 +455,7 @@ async function runDeploy(
       held: release.previous.validators ?? {},
       model: {
         style: release.origin.style,
-        release: touched.manifest,
+        release: releaseManifest,
         scanned: release.next,
         previous: release.previous,
       },
@@ -430,7 +480,9 @@ async function runDeploy(
     }
     try {
       // The baseline records what the edge served for each URL: the validators browsers hold.
-      await store.write(recordValidators(touched.manifest, release.previous, verify), signal);
+      await store.write(recordValidators(releaseManifest, release.previous, verify), signal);
+      // The hash map history goes with the baseline it belongs to.
+      if (hash !== undefined) await saveHashHistory(hash);
     } catch (error) {
       if (!isEdgepurgeError(error)) throw error;
       // Verified, but not recorded (a race on a github: baseline, an unwritable file): the next

@@ -26,7 +26,37 @@ export type PlanDocument = PurgePlan & {
   readonly origin: Release['origin'];
   readonly baseline: { readonly path: string; readonly found: boolean };
   readonly digests: PlanDigests;
+  /** `fix: "hash"`: the renames and rewrites the fix makes, and the old hashed files it keeps or removes. */
+  readonly hash?: HashSummary;
 };
+
+/** What a hash fix will do, for people and reports (the release digest covers its bytes). */
+export interface HashSummary {
+  readonly renames: readonly { readonly from: string; readonly to: string }[];
+  readonly rewrites: readonly { readonly path: string; readonly references: number }[];
+  readonly cycles: readonly (readonly string[])[];
+  readonly restore: readonly string[];
+  readonly expire: readonly string[];
+  readonly warnings: readonly {
+    readonly code: string;
+    readonly path: string;
+    readonly message: string;
+  }[];
+}
+
+/** The summary of a release's hash fix, or undefined without one. Pure. */
+export function hashSummaryOf(release: Release): HashSummary | undefined {
+  const fix = release.hash;
+  if (fix === undefined) return undefined;
+  return {
+    renames: fix.plan.renames,
+    rewrites: fix.plan.rewrites.map(({ path, references }) => ({ path, references })),
+    cycles: fix.plan.cycles,
+    restore: fix.restore,
+    expire: fix.expire,
+    warnings: fix.plan.warnings.map(({ code, path, message }) => ({ code, path, message })),
+  };
+}
 
 /** A plan document for a prepared release. Pure. */
 export function planDocument(
@@ -46,6 +76,7 @@ export function planDocument(
       providers: providersDigest(config.providers),
       requests: requestsDigest(release.plan.providers),
     },
+    ...(release.hash === undefined ? {} : { hash: hashSummaryOf(release) }),
   };
 }
 

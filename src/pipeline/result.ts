@@ -17,7 +17,13 @@ export interface DeployResult {
   };
   /** How the origin builds validators (`origin.validators`), and the evidence for `auto`. */
   readonly origin?: OriginDecision;
-  readonly fixed: { readonly touched: readonly string[] };
+  readonly fixed: {
+    readonly touched: readonly string[];
+    /** `fix: "hash"`: files renamed to content-hash names (original → hashed path). */
+    readonly renamed?: readonly { readonly from: string; readonly to: string }[];
+    /** `fix: "hash"`: files whose references were rewritten (they keep their names). */
+    readonly rewritten?: readonly string[];
+  };
   readonly upload: { readonly ran: boolean; readonly command?: string };
   readonly purge: PurgeSummary;
   /** The full verification report: at least ok, checked and stale[{ url, reason }]. */

@@ -97,6 +97,11 @@ export function renderDeployText(result: DeployResult): string {
     `diff: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed, ${d.unchanged} unchanged, ${d.hazards.length} hazards`,
     `fix: ${result.fixed.touched.length} files ${result.dryRun ? 'would be ' : ''}touched`,
   ];
+  if (result.fixed.renamed !== undefined) {
+    lines.push(
+      `fix hash: ${result.fixed.renamed.length} files ${result.dryRun ? 'would be ' : ''}renamed, ${result.fixed.rewritten?.length ?? 0} rewritten`,
+    );
+  }
   if (result.dryRun) {
     lines.push('dry run: nothing was written, run or sent');
     return `${lines.join('\n')}\n`;

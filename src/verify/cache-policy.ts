@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { isHashedName } from '../fix/hash/hashed-name.ts';
 
 /** A config `policy` entry: files matching `match` (a glob on the file path) must send `cacheControl`. */
 export interface PolicyRule {
@@ -73,7 +74,9 @@ export function parseCacheControl(field: string): CacheDirective[] {
 /**
  * Whether a file name carries a content hash, so a long max-age with `immutable` is safe.
  *
- * The stem (the name without its last extension) must hold a hash segment:
+ * Every name edgepurge's own `hash` writes is one: `isHashedName` (src/fix/hash/hashed-name.ts)
+ * is the one definition the fix and this lint share (`app.3f2a9c1b.js`, any `hash.length`).
+ * Beyond it, the names bundlers write, by the following heuristic. The stem (the name without its last extension) must hold a hash segment:
  * - an alphanumeric run of 8 or more characters between `.`, `-`, `_` or the stem's ends that is
  *   hex in one case with at least one digit and one letter (webpack/Parcel `app.3f9a1c2b.js`,
  *   Next.js `main-2f1e8c9d3b5a7e6f.js`, Hugo and Rails 64-hex fingerprints), or that mixes two
@@ -88,6 +91,7 @@ export function parseCacheControl(field: string): CacheDirective[] {
  * which costs a warning only when such a file is cached long; 20-hex hashes are not missed.
  */
 export function isContentHashed(path: string): boolean {
+  if (isHashedName(path)) return true;
   const name = path.slice(path.lastIndexOf('/') + 1);
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;

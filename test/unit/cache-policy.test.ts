@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isHashedName } from '../../src/fix/hash/hashed-name.ts';
+import { planHash } from '../../src/fix/hash/plan-hash.ts';
 import {
   isContentHashed,
   lintCachePolicy,
@@ -59,6 +61,35 @@ describe('isContentHashed', () => {
     ['app.js', false],
   ])('%s → %s', (path, hashed) => {
     expect(isContentHashed(path)).toBe(hashed);
+  });
+
+  // One definition (issue 9): every name `edgepurge hash` writes is hashed for the lint too,
+  // whatever hash.length, even a hash of digits only that the bundler heuristic would miss.
+  it.each([
+    'assets/app.12345678.js',
+    'img/logo.0a1b2c.svg',
+    'assets/app.3f2a9c1b.js.map',
+    `fonts/inter.${'ab12'.repeat(16)}.woff2`,
+  ])('%s: a name edgepurge hash writes', (path) => {
+    expect(isHashedName(path)).toBe(true);
+    expect(isContentHashed(path)).toBe(true);
+  });
+  it.each(['app.js', 'deadbeef.bin', 'js/jquery-3.7.1.min.js'])('%s: neither', (path) => {
+    expect(isHashedName(path)).toBe(false);
+    expect(isContentHashed(path)).toBe(false);
+  });
+  it('agrees with the names planHash gives', () => {
+    const files = new Map<string, Uint8Array>([
+      [
+        'index.html',
+        new TextEncoder().encode('<link rel=stylesheet href="a.css"><img src="1.png">'),
+      ],
+      ['a.css', new TextEncoder().encode('a{}')],
+      ['1.png', new Uint8Array([1, 2, 3])],
+    ]);
+    const plan = planHash(files, { basePath: '/' }, { length: 6 });
+    expect(plan.renames).toHaveLength(2);
+    for (const { to } of plan.renames) expect(isContentHashed(to)).toBe(true);
   });
 });
 

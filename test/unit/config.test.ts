@@ -64,7 +64,7 @@ describe('validateConfig', () => {
       at: 'baseUrl',
       text: 'urls.basePath',
     },
-    { name: 'bad fix', raw: { ...valid, fix: 'hash' }, at: 'fix', text: '' },
+    { name: 'bad fix', raw: { ...valid, fix: 'rename' }, at: 'fix', text: '' },
     {
       name: 'unsupported provider',
       raw: { ...valid, providers: [{ type: 'akamai' }] },

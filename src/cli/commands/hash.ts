@@ -1,17 +1,16 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../../errors.ts';
 import {
   applyHashPlan,
-  type HashHistory,
   mergeHashMap,
-  parseHashHistory,
   planHash,
   readSite,
   renameMap,
   renderHeadersFile,
   renderNginxSnippet,
 } from '../../fix/hash/index.ts';
+import { readHashHistory } from '../../fix/hash/read-hash-history.ts';
 import { printable } from '../../report/printable.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIO, printResult } from '../io.ts';
@@ -41,29 +40,6 @@ function integerFlag(
     );
   }
   return number;
-}
-
-async function readHistory(path: string): Promise<HashHistory | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let history: HashHistory | undefined;
-  try {
-    history = parseHashHistory(JSON.parse(text));
-  } catch {
-    history = undefined;
-  }
-  if (history === undefined) {
-    throw new InputError('E_HASH_MAP', `${path} is not an edgepurge hash history`, {
-      at: '--map',
-      hint: 'remove the file (the next run starts a new history) or point --map elsewhere',
-    });
-  }
-  return history;
 }
 
 /**
@@ -143,7 +119,7 @@ export async function hashCommand(args: readonly string[], io: CliIO): Promise<n
   const history =
     values.map === undefined
       ? undefined
-      : await readHistory(`${resolve(io.cwd, values.map)}.history.json`);
+      : await readHashHistory(`${resolve(io.cwd, values.map)}.history.json`, '--map');
   const merged = values.map === undefined ? undefined : mergeHashMap(history, map, keep);
   const finalPaths = [...files.keys()].map((path) => plan.outputs.get(path)?.path ?? path).sort();
   if (!dryRun) {

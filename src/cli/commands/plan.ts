@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { openBaselineStore } from '../../github/open-baseline-store.ts';
+import type { HashSummary } from '../../pipeline/plan-document.ts';
 import { writePlanDocument } from '../../pipeline/plan-document.ts';
 import { planRelease } from '../../pipeline/plan-release.ts';
+import { printable } from '../../report/printable.ts';
 import { renderDiffText, renderOriginText, renderPlanText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
@@ -41,8 +43,24 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
     [
       renderDiffText(release.diff),
       renderOriginText(release.origin),
+      renderHashText(document.hash),
       renderPlanText(release.plan, release.toTouch),
     ].join(''),
   );
   return 0;
+}
+
+/** The renames and rewrites `fix: "hash"` would make, one a line (nothing without the fix). */
+function renderHashText(hash: HashSummary | undefined): string {
+  if (hash === undefined) return '';
+  const lines = [
+    `fix hash: ${hash.renames.length} files would be renamed, ${hash.rewrites.length} rewritten`,
+    ...hash.renames.map(({ from, to }) => `  rename ${from} → ${to}`),
+    ...hash.rewrites.map(({ path, references }) => `  rewrite ${path}: ${references} references`),
+    ...hash.cycles.map((cycle) => `  cycle hashed together: ${cycle.join(' ↔ ')}`),
+    ...hash.restore.map((path) => `  keep ${path} (an earlier release's)`),
+    ...hash.expire.map((path) => `  remove ${path} (expired)`),
+    ...hash.warnings.map((warning) => `  warning: ${warning.message}`),
+  ];
+  return `${lines.map((line) => printable(line)).join('\n')}\n`;
 }
