@@ -1,10 +1,10 @@
-import { init, parse } from 'es-module-lexer';
+// The asm.js build: synchronous, no WebAssembly to compile first. The WASM build needs
+// `await init()` at module top, and top-level await in a module the single-file Action bundle
+// initialises lazily left deploy's promise unsettled (the action exited with code 13).
+import { parse } from 'es-module-lexer/js';
 import { extractSourceMapReference } from './extract-source-map-reference.ts';
 import type { Reference } from './reference.ts';
 import { scanJsCalls } from './scan-js-calls.ts';
-
-// es-module-lexer is WebAssembly: compiled once, when this module loads.
-await init();
 
 /** Module syntax references: static `import`, `export … from`, `import('literal')`. */
 function moduleReferences(code: string): Reference[] {
