@@ -11,22 +11,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
 import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
 import { editSampleSiteInPlace, writeSampleSite } from '../../src/demo/sample-site.ts';
 import type { PlanDocument } from '../../src/pipeline/plan-document.ts';
+import { type MainRun, runMain } from '../support/run-main.ts';
 import { httpRequest } from '../support/stack.ts';
 
 const HOST = 'www.example.test';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A Varnish endpoint that records every request (`METHOD host path`) and forwards it to the edge. */
 async function recordingVarnish(
@@ -89,28 +82,8 @@ describe('plan --out, then deploy --plan', () => {
     );
   }
 
-  async function run(...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const sink = (append: (text: string) => void) =>
-      new Writable({
-        write(chunk, _encoding, done) {
-          append(String(chunk));
-          done();
-        },
-      });
-    const code = await main(argv, {
-      stdout: sink((text) => {
-        stdout += text;
-      }),
-      stderr: sink((text) => {
-        stderr += text;
-      }),
-      env: { PATH: process.env.PATH },
-      cwd: work,
-      signal: new AbortController().signal,
-    });
-    return { code, stdout, stderr };
+  function run(...argv: string[]): Promise<MainRun> {
+    return runMain(argv, { cwd: work, env: { PATH: process.env.PATH } });
   }
 
   /** The first release is deployed; the second is edited in place (two validator hazards). */
@@ -131,7 +104,7 @@ describe('plan --out, then deploy --plan', () => {
   }
 
   /** Asserts a refused deploy changed nothing: no request, no hook, no touch, the same baseline. */
-  async function expectNothingDone(refused: Run, baselineBefore: string, says: RegExp) {
+  async function expectNothingDone(refused: MainRun, baselineBefore: string, says: RegExp) {
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(says);
     expect(refused.stderr).toMatch(/plan --out FILE` again/);

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { type FakeCloudflare, startFakeCloudflare } from '../support/fake-cloudflare.ts';
+import { runMain } from '../support/run-main.ts';
 
 // Issue 8 §3: no module-level secret set. Each `main()` run has its own redactor, so two runs
 // in one process (a library user, a test runner) neither leak their own token nor redact the
@@ -14,17 +13,6 @@ import { type FakeCloudflare, startFakeCloudflare } from '../support/fake-cloudf
 const ZONE = '0123456789abcdef0123456789abcdef';
 const TOKEN_A = 'tokenOfRunA0123456789abcdef';
 const TOKEN_B = 'tokenOfRunB9876543210fedcba';
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 describe('main(): one redactor per run', () => {
   let work: string;
@@ -56,9 +44,7 @@ describe('main(): one redactor per run', () => {
 
   /** A manual purge of `path` with `token`; the output is stdout and stderr together. */
   async function purge(token: string, path: string): Promise<{ code: number; output: string }> {
-    const stdout = sink();
-    const stderr = sink();
-    const code = await main(
+    const run = await runMain(
       [
         'purge',
         '--provider',
@@ -71,15 +57,9 @@ describe('main(): one redactor per run', () => {
         path,
         '--json',
       ],
-      {
-        stdout: stdout.stream,
-        stderr: stderr.stream,
-        env: { CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_BASE_URL: fake.url },
-        cwd: work,
-        signal: new AbortController().signal,
-      },
+      { cwd: work, env: { CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_BASE_URL: fake.url } },
     );
-    return { code, output: `${stdout.text()}\n${stderr.text()}` };
+    return { code: run.code, output: `${run.stdout}\n${run.stderr}` };
   }
 
   it('two concurrent runs: each redacts its own token, and only its own', async () => {

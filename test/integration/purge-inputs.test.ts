@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { type RecordingServer, startRecordingServer } from '../support/recording-server.ts';
+import { type MainRun, runMain } from '../support/run-main.ts';
 
 // Issue 8 §4 adversarial item 3: hostile manual purge inputs. Before, CR/LF in --prefix, --tag
 // or --host reached an HTTP header and was retried as a network error for 106 s; in --url and
@@ -12,25 +11,8 @@ import { type RecordingServer, startRecordingServer } from '../support/recording
 // was accepted. Each is now exit 2 naming the flag, with a hint, and nothing is sent. In
 // process, through `main(argv, io)`, against a loopback server standing in for Varnish.
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Control characters a terminal would act on, found raw in `text`. */
 const raw = (text: string) => [...'\r\u0000\u001b\u009b'].filter((char) => text.includes(char));
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 describe('edgepurge purge: hostile inputs are refused before anything is sent', () => {
   let work: string;
@@ -45,10 +27,8 @@ describe('edgepurge purge: hostile inputs are refused before anything is sent', 
     await rm(work, { recursive: true, force: true });
   });
 
-  async function purge(args: readonly string[], stdin = ''): Promise<Run> {
-    const stdout = sink();
-    const stderr = sink();
-    const code = await main(
+  function purge(args: readonly string[], stdin = ''): Promise<MainRun> {
+    return runMain(
       [
         'purge',
         '--endpoint',
@@ -58,16 +38,8 @@ describe('edgepurge purge: hostile inputs are refused before anything is sent', 
         '--json',
         ...args,
       ],
-      {
-        stdin: Readable.from([stdin]),
-        stdout: stdout.stream,
-        stderr: stderr.stream,
-        env: {},
-        cwd: work,
-        signal: new AbortController().signal,
-      },
+      { cwd: work, input: stdin },
     );
-    return { code, stdout: stdout.text(), stderr: stderr.text() };
   }
 
   it.each([
