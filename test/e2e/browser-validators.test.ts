@@ -10,7 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import { runCli } from '../support/run-cli.ts';
-import { describeE2E, httpRequest, type Stack, startStack } from '../support/stack.ts';
+import {
+  describeE2E,
+  httpRequest,
+  type Stack,
+  startStack,
+  writeStackConfig,
+} from '../support/stack.ts';
 
 const HOST = 'www.example.test';
 const APP_URL = `http://${HOST}/assets/app.js`;
@@ -43,16 +49,7 @@ describeE2E(
       await writeFile(path.join(site, 'index.html'), '<h1>home</h1>\n');
       await writeFile(path.join(site, 'assets', 'app.js'), RELEASE_1);
       stack = await startStack({ root: site });
-      await writeFile(
-        path.join(work, 'edgepurge.config.json'),
-        JSON.stringify({
-          dir: 'public',
-          baseUrl: `http://${HOST}`,
-          baseline: '.edgepurge/baseline.json',
-          providers: [{ type: 'varnish', endpoints: [stack.edgeUrl] }],
-          verify: { connectTo: [`${HOST}:80:127.0.0.1:${stack.edgePort}`], timeoutSeconds: 3 },
-        }),
-      );
+      await writeStackConfig(work, stack, HOST);
     });
     afterAll(async () => {
       await stack?.stop();

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.ts';
 import { runProcess } from '../support/run-process.ts';
-import { describeE2E, httpRequest, type Stack, startStack } from '../support/stack.ts';
+import {
+  describeE2E,
+  httpRequest,
+  type Stack,
+  startStack,
+  writeStackConfig,
+} from '../support/stack.ts';
 
 const HOST = 'www.example.test';
 const CSS_1 = 'h1 { color: rgb(1, 2, 3) }\n';
@@ -41,17 +47,7 @@ describeE2E('deploy with fix "hash" on nginx + Varnish', () => {
     site = path.join(work, 'public');
     await build(site, CSS_1);
     stack = await startStack({ root: site });
-    await writeFile(
-      path.join(work, 'edgepurge.config.json'),
-      JSON.stringify({
-        dir: 'public',
-        baseUrl: `http://${HOST}`,
-        baseline: '.edgepurge/baseline.json',
-        fix: 'hash',
-        providers: [{ type: 'varnish', endpoints: [stack.edgeUrl] }],
-        verify: { connectTo: [`${HOST}:80:127.0.0.1:${stack.edgePort}`], timeoutSeconds: 3 },
-      }),
-    );
+    await writeStackConfig(work, stack, HOST, { fix: 'hash' });
   });
   afterAll(async () => {
     await stack?.stop();

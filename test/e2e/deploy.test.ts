@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import { runCli } from '../support/run-cli.ts';
-import { describeE2E, httpRequest, type Stack, startStack } from '../support/stack.ts';
+import {
+  describeE2E,
+  httpRequest,
+  type Stack,
+  startStack,
+  writeStackConfig,
+} from '../support/stack.ts';
 
 const HOST = 'www.example.test';
 const RELEASE_1 = 'console.log("release 1");\n';
@@ -39,16 +45,7 @@ describeE2E('edgepurge deploy on nginx + Varnish', () => {
     return stack;
   };
   const writeConfig = (endpoints: string[], file = 'edgepurge.config.json') =>
-    writeFile(
-      path.join(work, file),
-      JSON.stringify({
-        dir: 'public',
-        baseUrl: `http://${HOST}`,
-        baseline: '.edgepurge/baseline.json',
-        providers: [{ type: 'varnish', endpoints }],
-        verify: { connectTo: [`${HOST}:80:127.0.0.1:${s().edgePort}`], timeoutSeconds: 3 },
-      }),
-    );
+    writeStackConfig(work, s(), HOST, { providers: [{ type: 'varnish', endpoints }] }, file);
   const edge = (urlPath: string, headers: Record<string, string> = {}) =>
     httpRequest(`${s().edgeUrl}${urlPath}`, { host: HOST, headers });
   const deploy = async (...args: string[]) => {

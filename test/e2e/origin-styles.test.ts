@@ -84,6 +84,8 @@ function describeServer(
   const instead =
     requiredBy === undefined ? '' : ` Set ${requiredBy}=required to fail instead of skipping.`;
   console.warn(`[e2e] skipping "${name}": ${missing}.${instead}`);
+  // Skipped only where the server is not installed and not required (a developer machine
+  // without apache2/lighttpd/caddy); the reason is in the title and on stderr. CI requires them.
   describe.skip(`${name} [skipped: ${missing}]`, fn);
 }
 

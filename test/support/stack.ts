@@ -2,9 +2,11 @@
  * End-to-end test support: the real nginx + Varnish stack (src/demo/system-stack.ts), a
  * `describe` that skips visibly or fails when the stack is missing, and a raw HTTP helper.
  */
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { describe, it } from 'vitest';
-import { e2eAvailability } from '../../src/demo/system-stack.ts';
+import { e2eAvailability, type SystemStack } from '../../src/demo/system-stack.ts';
 
 export {
   EXAMPLE_VCL,
@@ -12,6 +14,31 @@ export {
   type SystemStack as Stack,
   startSystemStack as startStack,
 } from '../../src/demo/system-stack.ts';
+
+/**
+ * Writes `work/file` (default edgepurge.config.json): the site in `work/public` published at
+ * `http://host`, purged through the stack's Varnish and verified through it, the baseline in
+ * `.edgepurge/`. `extra` adds or overrides keys.
+ */
+export function writeStackConfig(
+  work: string,
+  stack: Pick<SystemStack, 'edgeUrl' | 'edgePort'>,
+  host: string,
+  extra: Record<string, unknown> = {},
+  file = 'edgepurge.config.json',
+): Promise<void> {
+  return writeFile(
+    path.join(work, file),
+    JSON.stringify({
+      dir: 'public',
+      baseUrl: `http://${host}`,
+      baseline: '.edgepurge/baseline.json',
+      providers: [{ type: 'varnish', endpoints: [stack.edgeUrl] }],
+      verify: { connectTo: [`${host}:80:127.0.0.1:${stack.edgePort}`], timeoutSeconds: 3 },
+      ...extra,
+    }),
+  );
+}
 
 /**
  * `describe` for suites that need the real stack. Without it the suite is skipped with the reason
