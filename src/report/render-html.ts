@@ -10,6 +10,7 @@ import {
   type DeployContext,
   DIAGNOSIS_LABEL,
   DIAGNOSIS_MEANING,
+  fixSummary,
   formatDuration,
   staleFirst,
   summarizeReport,
@@ -147,7 +148,7 @@ function releaseHtml(deploy: DeployContext): string {
     `${d.removed.length} removed`,
     `${d.unchanged} unchanged`,
     count(d.hazards.length, 'validator hazard'),
-    `${count(deploy.fixed.touched.length, 'file')} touched`,
+    fixSummary(deploy.fixed),
     `purged ${count(deploy.purge.urls, 'URL')}, ${count(deploy.purge.prefixes, 'prefix', 'prefixes')}, ${count(deploy.purge.tags, 'tag')} in ${count(deploy.purge.requests, 'request')}`,
   ];
   const failures = deploy.purge.failed.map(
@@ -157,7 +158,20 @@ function releaseHtml(deploy: DeployContext): string {
   const baseline = deploy.baseline.saved
     ? `baseline saved to <code>${escapeHtml(deploy.baseline.path)}</code>`
     : `baseline <b>not</b> saved (<code>${escapeHtml(deploy.baseline.path)}</code> unchanged)`;
-  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}${planHtml(deploy)}`;
+  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}${planHtml(deploy)}${renamedHtml(deploy)}`;
+}
+
+/** `fix: "hash"`: each file renamed and the name it is served as now, collapsed. */
+function renamedHtml(deploy: DeployContext): string {
+  const renamed = deploy.fixed.renamed ?? [];
+  if (renamed.length === 0) return '';
+  const body = renamed
+    .map(
+      (rename) =>
+        `<tr><td><code>${escapeHtml(rename.from)}</code></td><td><code>${escapeHtml(rename.to)}</code></td></tr>`,
+    )
+    .join('');
+  return `<details class="plan"><summary>Renamed to content-hash names: ${escapeHtml(count(renamed.length, 'file'))}</summary><table class="list"><thead><tr><th>File</th><th>Served as</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
 /** The plan the deploy executed, every entry with its reason, collapsed. */

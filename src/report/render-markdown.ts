@@ -6,6 +6,7 @@ import {
   type DeployContext,
   DIAGNOSIS_LABEL,
   DIAGNOSIS_MEANING,
+  fixSummary,
   formatDuration,
   staleFirst,
   summarizeReport,
@@ -53,7 +54,7 @@ export function renderMarkdown(
   if (deploy !== undefined) {
     const d = deploy.diff;
     head.push(
-      `Release: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed, ${d.unchanged} unchanged; ${count(d.hazards.length, 'validator hazard')}, ${count(deploy.fixed.touched.length, 'file')} touched; ${count(deploy.purge.requests, 'purge request')}. Verification took ${formatDuration(report.durationMs)}.`,
+      `Release: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed, ${d.unchanged} unchanged; ${count(d.hazards.length, 'validator hazard')}, ${fixSummary(deploy.fixed)}; ${count(deploy.purge.requests, 'purge request')}. Verification took ${formatDuration(report.durationMs)}.`,
       '',
     );
     for (const failure of deploy.purge.failed)
@@ -104,6 +105,23 @@ export function renderMarkdown(
             `| ${text(row.provider)} | ${row.kind} | ${row.reason} | ${text(targetsCell(row.targets))} |`,
         ),
         'plan entries',
+      ),
+      '</details>',
+      '',
+    );
+  }
+
+  const renamed = deploy?.fixed.renamed ?? [];
+  if (renamed.length > 0) {
+    const opening = `<details><summary>Renamed to content-hash names: ${count(renamed.length, 'file')}</summary>`;
+    budget.take('\n</details>\n');
+    out.push(
+      ...section(
+        budget,
+        opening,
+        '| file | served as |\n| :--- | :--- |',
+        renamed.map((rename) => `| ${code(rename.from)} | ${code(rename.to)} |`),
+        'renames',
       ),
       '</details>',
       '',

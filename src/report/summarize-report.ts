@@ -81,6 +81,20 @@ function verdictOf(
   return `Not verified: ${what}${notSaved}`;
 }
 
+/**
+ * What the fix did, in words every report uses: `2 files touched`, and with `fix: "hash"`
+ * `…, 3 renamed to content-hash names, 2 rewritten`.
+ */
+export function fixSummary(fixed: DeployContext['fixed']): string {
+  const parts = [`${count(fixed.touched.length, 'file')} touched`];
+  if (fixed.renamed !== undefined)
+    parts.push(
+      `${fixed.renamed.length} renamed to content-hash names`,
+      `${fixed.rewritten?.length ?? 0} rewritten`,
+    );
+  return parts.join(', ');
+}
+
 /** `1 file`, `2 files`; `many` for irregular plurals. */
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -149,4 +149,21 @@ describe('renderHtml', () => {
   it('follows the colour scheme of the reader', () => {
     expect(html).toContain('@media (prefers-color-scheme: dark)');
   });
+
+  it('says what fix "hash" renamed, escaped', () => {
+    const html = renderHtml(
+      verifyReport([freshUrl('https://a.test/', 10)]),
+      deployContext({
+        fixed: {
+          touched: [],
+          renamed: [{ from: 'a<b>.css', to: 'a<b>.0123abcd.css' }],
+          rewritten: ['index.html'],
+        },
+      }),
+    );
+    expect(html).toContain('1 renamed to content-hash names, 1 rewritten');
+    expect(html).toContain(
+      '<td><code>a&lt;b&gt;.css</code></td><td><code>a&lt;b&gt;.0123abcd.css</code></td>',
+    );
+  });
 });

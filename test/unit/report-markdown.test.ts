@@ -169,4 +169,20 @@ describe('renderMarkdown', () => {
       '### 🧪 edgepurge: Dry run: nothing was written, purged or verified',
     );
   });
+
+  it('says what fix "hash" renamed, in the release line and a collapsed table', () => {
+    const md = renderMarkdown(
+      verifyReport([freshUrl('https://a.test/', 10)]),
+      deployContext({
+        fixed: {
+          touched: [],
+          renamed: [{ from: 'assets/site.css', to: 'assets/site.0123abcd.css' }],
+          rewritten: ['index.html', 'docs/index.html'],
+        },
+      }),
+    );
+    expect(md).toContain('0 files touched, 1 renamed to content-hash names, 2 rewritten;');
+    expect(md).toContain('<details><summary>Renamed to content-hash names: 1 file</summary>');
+    expect(md).toContain('| `assets/site.css` | `assets/site.0123abcd.css` |');
+  });
 });
