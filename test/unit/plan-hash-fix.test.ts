@@ -119,4 +119,21 @@ describe('planHashFix', () => {
     expect(fix.history.releases[0]).toEqual({ 'a.css': css1 });
     expect(diffManifests(one.written, next, { style: 'content' }).changed).toEqual([]);
   });
+
+  it('a deploy that failed verification leaves no copy behind: the next saved history prunes it', async () => {
+    const c = await config(1);
+    const one = await release(c, 'a{color:red}', emptyManifest());
+    const css1 = one.fix.plan.renames[0]?.to as string;
+    // Release 2 is applied (its copy written into the state) but never verified: no save.
+    await build('a{color:blue}');
+    const failed = await planHashFix(c, await scanDir(site), one.written, log);
+    await applyHashFix(site, failed.fix);
+    const css2 = failed.fix.plan.renames[0]?.to as string;
+    const { filesDir } = hashStateOf(c);
+    expect(existsSync(path.join(filesDir, css2))).toBe(true);
+    // Release 3 is verified and saved: release 2's orphan copy goes, release 1's (kept) stays.
+    const three = await release(c, 'a{color:green}', one.written);
+    const css3 = three.fix.plan.renames[0]?.to as string;
+    expect((await readdir(filesDir)).sort()).toEqual([css1, css3].sort());
+  });
 });
