@@ -7,6 +7,7 @@ import {
   type ResolvedConfig,
 } from '../config/load-config.ts';
 import { InputError } from '../errors.ts';
+import type { ActionEvent } from './read-event.ts';
 import type { ActionInputs } from './read-inputs.ts';
 
 /** How config errors name what the workflow set: the Action's inputs, not the CLI's flags. */
@@ -24,13 +25,17 @@ export const INPUT_LABELS: OverrideLabels = {
 /**
  * The config the Action runs with, resolved as the CLI resolves it: the file (input `config`,
  * else edgepurge.config.json / .yaml / .yml in the workspace) → EDGEPURGE_* variables → the
- * inputs. Errors name the input that set a wrong value.
+ * inputs. Errors name the input that set a wrong value. On a `deployment` event without the
+ * `environment` input, the deployment's own environment is the one deployed to (its statuses
+ * and the baseline folder follow it).
  */
 export async function loadActionConfig(
   inputs: ActionInputs,
   env: NodeJS.ProcessEnv,
   workspace: string,
+  event?: Pick<ActionEvent, 'deploymentEnvironment'>,
 ): Promise<ResolvedConfig> {
+  const fromEvent = inputs.environment === undefined ? event?.deploymentEnvironment : undefined;
   if (inputs.config !== undefined && !existsSync(resolve(workspace, inputs.config))) {
     throw new InputError('E_CONFIG_NOT_FOUND', `input "config": ${inputs.config} does not exist`, {
       at: 'config',
@@ -59,9 +64,12 @@ export async function loadActionConfig(
       baseUrl: inputs.baseUrl,
       baseline: inputs.baseline,
       fix: inputs.fix,
-      environment: inputs.environment,
+      environment: inputs.environment ?? fromEvent,
       connectTo: inputs.connectTo.length > 0 ? inputs.connectTo : undefined,
     },
-    labels: INPUT_LABELS,
+    labels:
+      fromEvent === undefined
+        ? INPUT_LABELS
+        : { ...INPUT_LABELS, environment: "the deployment event's environment" },
   });
 }

@@ -9,6 +9,8 @@ export interface ActionEvent {
   readonly pullRequest?: number;
   /** The deployment's id on deployment events. */
   readonly deploymentId?: number;
+  /** The deployment's environment on deployment events: the run deploys to it. */
+  readonly deploymentEnvironment?: string;
 }
 
 /** Events on which the Action sets a commit status (and, on `deployment`, a deployment status). */
@@ -38,6 +40,8 @@ export async function readEvent(env: NodeJS.ProcessEnv): Promise<ActionEvent> {
     name,
     pullRequest: PULL_REQUEST_EVENTS.has(name) ? pullRequest : undefined,
     deploymentId: name === 'deployment' ? numberAt(payload, ['deployment', 'id']) : undefined,
+    deploymentEnvironment:
+      name === 'deployment' ? stringAt(payload, ['deployment', 'environment']) : undefined,
   };
 }
 
@@ -57,11 +61,21 @@ async function readPayload(path: string | undefined): Promise<unknown> {
   }
 }
 
-function numberAt(value: unknown, path: readonly string[]): number | undefined {
+function valueAt(value: unknown, path: readonly string[]): unknown {
   let at: unknown = value;
   for (const key of path) {
     if (typeof at !== 'object' || at === null) return undefined;
     at = (at as Record<string, unknown>)[key];
   }
+  return at;
+}
+
+function numberAt(value: unknown, path: readonly string[]): number | undefined {
+  const at = valueAt(value, path);
   return typeof at === 'number' && Number.isInteger(at) ? at : undefined;
+}
+
+function stringAt(value: unknown, path: readonly string[]): string | undefined {
+  const at = valueAt(value, path);
+  return typeof at === 'string' && at !== '' ? at : undefined;
 }

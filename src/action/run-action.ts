@@ -58,7 +58,7 @@ export async function runAction(options: RunActionOptions): Promise<number> {
     const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
     const report = inputs.report === undefined ? undefined : resolve(workspace, inputs.report);
     if (report !== undefined) await checkWritable(report, 'report');
-    const config = await loadActionConfig(inputs, env, workspace);
+    const config = await loadActionConfig(inputs, env, workspace, event);
     log.info(
       `edgepurge ${VERSION}: ${command} for ${config.environment} (event: ${event.name || 'none'})`,
     );

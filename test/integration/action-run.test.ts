@@ -136,8 +136,8 @@ describe('the Action against the embedded edge and the GitHub fake', () => {
     expect(github.deploymentStatuses).toEqual([]);
   });
 
-  it('deployment event: a deployment status with environment_url = base URL, and the commit status', async () => {
-    const result = await run('deployment', { environment: 'staging' }, { deployment: { id: 31 } });
+  it("deployment event: deploys to the deployment's environment; a deployment status with environment_url = base URL, and the commit status", async () => {
+    const result = await run('deployment', {}, { deployment: { id: 31, environment: 'staging' } });
     expect(result.code, result.stdout).toBe(0);
     expect(github.statuses.map((s) => `${s.context} ${s.state}`)).toEqual([
       'edgepurge/staging pending',
