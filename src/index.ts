@@ -42,10 +42,14 @@ export {
 export { createVarnishProvider } from './providers/varnish.ts';
 export { executePlan } from './purge/execute-plan.ts';
 export { createRedactor, type Redactor, registerSecretsFromEnv } from './redact.ts';
+export { mergeShardReports } from './report/merge-reports.ts';
 export { renderHtml } from './report/render-html.ts';
 export { renderMarkdown } from './report/render-markdown.ts';
 export { lintCachePolicy, type PolicyRule } from './verify/cache-policy.ts';
 export { createHttpClient } from './verify/http-client.ts';
 export type { Check, CheckId, Diagnosis, UrlReport, VerifyReport } from './verify/report-types.ts';
+export { parseShard, type Shard, type ShardInfo, selectShard } from './verify/shard.ts';
 export { verifyTargets } from './verify/targets.ts';
+export type { VantageReport } from './verify/vantage/vantage-report.ts';
+export { verifyVantage } from './verify/vantage/verify-vantage.ts';
 export { verifyRelease } from './verify/verify-release.ts';

@@ -6,6 +6,11 @@ export const SECRET_ENV_NAMES = [
   'CLOUDFLARE_API_KEY',
   'FASTLY_API_TOKEN',
   'GITHUB_TOKEN',
+  // CloudFront: the SDK's default chain reads these (the access key ID is not secret).
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  // verify.vantage: Globalping's optional token, sent as `Authorization: Bearer`.
+  'GLOBALPING_TOKEN',
 ] as const;
 
 /** Forms shorter than this would redact ordinary words; real tokens are long. */

@@ -3,8 +3,16 @@ vcl 4.1;
 # edgepurge.vcl: the Varnish side of an edgepurge deploy.
 #
 #   PURGE <path>                    evict one URL on the request's Host       -> 200
+#   PURGE <path> + X-Purge-Soft: 1  mark it stale instead (soft purge)        -> 200, count
 #   PURGE + xkey-purge: <tags...>   evict every object tagged by the origin   -> 200, count
+#   PURGE + xkey-softpurge: <tags>  mark them stale instead (soft purge)      -> 200, count
 #   BAN   + X-Ban-Path: <prefix>    evict every URL under <prefix> on Host    -> 200
+#
+# A soft purge sets the object's TTL to 0 and keeps its grace and keep: the
+# next request gets the stale copy while Varnish revalidates it in the
+# background with the stored ETag / Last-Modified. Safe only where the origin's
+# validator changed with the bytes: otherwise the origin answers 304 and the
+# old bytes live on (edgepurge's purge.mode "auto" purges those hard).
 #
 # Only clients in the "purgers" ACL may send these; anyone else gets 405.
 # Everything else is Varnish's built-in behaviour (builtin.vcl runs after each
@@ -16,6 +24,7 @@ vcl 4.1;
 
 import std;
 import xkey;
+import purge;
 
 # Set your origin here. (edgepurge's end-to-end tests substitute the port.)
 backend default {
@@ -36,6 +45,7 @@ sub vcl_recv {
     # Internal headers are ours alone.
     unset req.http.x-edgepurge-count;
     unset req.http.x-edgepurge-prefix;
+    unset req.http.x-edgepurge-soft;
     if (req.method == "PURGE" || req.method == "BAN") {
         if (client.ip !~ purgers) {
             return (synth(405, "Not allowed"));
@@ -48,13 +58,42 @@ sub vcl_recv {
         if (req.method == "BAN") {
             call edgepurge_ban;
         }
+        if (req.http.xkey-softpurge) {
+            # Soft: the tagged objects go stale but stay for grace and revalidation.
+            set req.http.x-edgepurge-count = xkey.softpurge(req.http.xkey-softpurge);
+            return (synth(200, "Soft-invalidated " + req.http.x-edgepurge-count + " objects"));
+        }
         if (req.http.xkey-purge) {
             # Tags are global: one tag evicts matching objects on every Host.
             set req.http.x-edgepurge-count = xkey.purge(req.http.xkey-purge);
             return (synth(200, "Invalidated " + req.http.x-edgepurge-count + " objects"));
         }
+        if (req.http.X-Purge-Soft == "1") {
+            # Look the object up; vcl_hit / vcl_miss mark every variant stale.
+            return (hash);
+        }
         return (purge);
     }
+}
+
+# vmod purge can only act from vcl_hit and vcl_miss, and both are needed so
+# that every variant of the URL (Vary) is reached.
+sub vcl_hit {
+    if (req.method == "PURGE") {
+        call edgepurge_soft;
+    }
+}
+
+sub vcl_miss {
+    if (req.method == "PURGE") {
+        call edgepurge_soft;
+    }
+}
+
+# TTL 0, grace and keep left as they are (purge.soft's defaults).
+sub edgepurge_soft {
+    set req.http.x-edgepurge-soft = purge.soft(0s);
+    return (synth(200, "Soft-purged " + req.http.x-edgepurge-soft + " objects"));
 }
 
 # Ban by path prefix on one Host. The ban only tests obj.* fields, so the ban
@@ -107,6 +146,9 @@ sub vcl_synth {
     if (req.method == "PURGE" || req.method == "BAN") {
         if (req.http.x-edgepurge-count) {
             set resp.http.xkey-purged = req.http.x-edgepurge-count;
+        }
+        if (req.http.x-edgepurge-soft) {
+            set resp.http.soft-purged = req.http.x-edgepurge-soft;
         }
         set resp.http.Content-Type = "text/plain; charset=utf-8";
         set resp.body = "" + resp.status + " " + resp.reason + {"

@@ -2,6 +2,7 @@ import { InputError } from '../errors.ts';
 import { manualPurgePlan, manualPurgeTargets } from '../pipeline/manual-purge-targets.ts';
 import { createProviders, dryRunProvider, type RecordedCall } from '../providers/index.ts';
 import { executePlan, type PurgeSummary } from '../purge/execute-plan.ts';
+import { repurgeAfterOf } from '../purge/purge-rounds.ts';
 import { text } from '../report/render-markdown.ts';
 import type { StepContext, StepOutcome } from './step.ts';
 
@@ -40,7 +41,10 @@ export async function purgeStep(context: StepContext): Promise<StepOutcome> {
   const calls: RecordedCall[] = [];
   const real = createProviders(config.providers, env, { credentials: !inputs.dryRun, redactor });
   const providers = inputs.dryRun ? real.map((p) => dryRunProvider(p, calls)) : real;
-  const plan = manualPurgePlan(targets, providers, baseUrl, LABELS);
+  const plan = manualPurgePlan(targets, providers, baseUrl, LABELS, {
+    mode: config.purge.mode,
+    repurgeAfter: repurgeAfterOf(config.providers),
+  });
   if (!inputs.dryRun) await github.started(`purging ${config.environment}`);
   const purge = await executePlan(plan, providers, {
     signal,

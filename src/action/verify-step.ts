@@ -5,9 +5,10 @@ import type { StepContext, StepOutcome } from './step.ts';
 
 /** The verify step: the CLI's `verify` without a previous manifest: every file of `dir` is checked. */
 export async function verifyStep(context: StepContext): Promise<StepOutcome> {
-  const { config, log, signal, github } = context;
+  const { config, log, signal, github, env } = context;
   await github.started(`verifying ${config.environment}`);
-  const report = await verifyReleaseFiles(config, { signal, log });
+  // env: GLOBALPING_TOKEN, when the config has verify.vantage.
+  const report = await verifyReleaseFiles(config, { signal, log, env });
   const outputs = {
     ok: report.ok,
     changed: 0,

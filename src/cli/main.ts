@@ -67,6 +67,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       return { usage: USAGE, run: verifyCommand };
     },
   },
+  report: {
+    summary: 'merge the --json reports of verify --shard I/N into one',
+    load: async () => {
+      const { USAGE, reportCommand } = await import('./commands/report.ts');
+      return { usage: USAGE, run: reportCommand };
+    },
+  },
   hash: {
     summary: 'content-hash names for referenced assets, every reference rewritten',
     load: async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ORIGIN_STYLES } from '../origin/origin-style.ts';
 import { PROVIDERS, providerConfigSchemas } from '../providers/registry.ts';
 import { urlProblem } from './url-problem.ts';
+import { vantageSchema } from './vantage-schema.ts';
 
 /**
  * The one description of edgepurge's configuration: every key's type, default and meaning.
@@ -122,10 +123,21 @@ export const configSchema = z
           .default(60)
           .describe('How long to poll a stale URL before giving up.'),
         concurrency: z.int().min(1).max(256).default(16).describe('Requests in flight.'),
+        vantage: vantageSchema
+          .optional()
+          .describe(
+            'Proof from more than one place: after the local checks pass, the changed HTML URLs and a sample of the rest are fetched from probes in these locations (Globalping; token optional from GLOBALPING_TOKEN) and compared with the release. A stale location fails the run.',
+          ),
       })
       .prefault({}),
     purge: z
       .strictObject({
+        mode: z
+          .enum(['auto', 'hard', 'soft'])
+          .default('auto')
+          .describe(
+            'auto: soft-purge (mark stale, revalidate) a URL whose validator the release changes, hard-purge one whose validator did not change (a hazard: revalidation would answer 304 and keep the old bytes). hard: always evict. soft: soft wherever the provider can, but an unchanged validator is still purged hard (with a warning). Providers without soft purges (Cloudflare) always purge hard.',
+          ),
         maxCollateral: z
           .int()
           .min(0)
@@ -220,5 +232,6 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type { CloudflareConfig } from '../providers/cloudflare.ts';
+export type { CloudfrontConfig } from '../providers/cloudfront.ts';
 export type { FastlyConfig } from '../providers/fastly.ts';
 export type { VarnishConfig } from '../providers/varnish.ts';

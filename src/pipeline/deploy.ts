@@ -8,7 +8,9 @@ import type { Logger } from '../log.ts';
 import { diffManifests, type ManifestDiff } from '../manifest/diff-manifests.ts';
 import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
 import { scanDir } from '../manifest/scan-dir.ts';
+import { hardenObserved } from '../plan/harden-observed.ts';
 import { countRequests, type PurgePlan, planPurges } from '../plan/plan-purges.ts';
+import { softModeWarnings } from '../plan/purge-mode.ts';
 import {
   createProviders,
   dryRunProvider,
@@ -18,12 +20,14 @@ import {
 import { acquireDeployLock, type DeployLock } from '../purge/deploy-lock.ts';
 import { emptySummary, executePlan } from '../purge/execute-plan.ts';
 import { releaseId, withoutApplied } from '../purge/journal.ts';
+import { repurgeAfterOf } from '../purge/purge-rounds.ts';
 import type { RetryPolicy } from '../purge/retry-policy.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import type { HttpClient } from '../verify/http-client.ts';
 import { recordValidators } from '../verify/record-validators.ts';
 import { snapshotUrls } from '../verify/snapshot.ts';
 import { verifyTargets } from '../verify/targets.ts';
+import { vantageFailure } from '../verify/vantage/vantage-report.ts';
 import { emptyVerifyReport, type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
 import { applyHashFix, saveHashHistory } from './apply-hash-fix.ts';
 import { type BaselineStore, fileBaselineStore, stateBranchOf } from './baseline-store.ts';
@@ -35,10 +39,12 @@ import {
   type ResolvedPorts,
   resolvePorts,
 } from './deploy-ports.ts';
+import { observeUnchangedValidators } from './observe-validators.ts';
 import { type HashFix, planHashFix, purgeDiffOf } from './plan-hash-fix.ts';
 import { type AppliedPlan, releaseFromPlan } from './release-from-plan.ts';
 import type { DeployResult } from './result.ts';
 import { runUploadHook } from './run-upload-hook.ts';
+import { withVantage } from './with-vantage.ts';
 
 /** How one deploy runs, besides its collaborators (the ports). */
 export interface DeployOptions {
@@ -112,8 +118,10 @@ export async function prepareRelease(
       urls: config.urls,
       known,
       strategy: config.purge,
+      repurgeAfter: repurgeAfterOf(config.providers),
     },
   );
+  for (const warning of softModeWarnings(plan.providers, config.purge.mode)) log.warn(warning);
   await checkpoint(signal);
   checkBudget(plan, config.purge.maxRequests);
   return { ...read, plan };
@@ -404,13 +412,33 @@ async function runDeploy(
     });
     if (changedUrls.length > 0)
       log.info(`snapshot: ${snapshots.size}/${changedUrls.length} URLs before purging`);
+    // purge.mode: where the origin (verify.origin), asked now the upload is done, still sends the
+    // validator the edge holds, a planned soft purge would revalidate to 304: it goes hard.
+    const observed =
+      originClient !== undefined && config.verify.origin !== undefined
+        ? hardenObserved(
+            plan,
+            await observeUnchangedValidators(
+              plan,
+              snapshots,
+              { client: originClient, baseUrl: config.verify.origin },
+              { concurrency: config.verify.concurrency, signal },
+            ),
+          )
+        : { plan, hardened: 0 };
+    if (observed.hardened > 0) {
+      log.warn(
+        `purge: ${observed.hardened} soft purges made hard: the origin still sends the validator the edge holds`,
+      );
+      base.plan = observed.plan;
+    }
 
     // A run killed mid-purge left a journal: resume where it stopped, skipping nothing else.
     signal.throwIfAborted();
     const journal = await ports.journalStore.open(
       releaseId(release.previous, releaseManifest, JSON.stringify(config.providers)),
     );
-    const resumed = withoutApplied(plan, journal);
+    const resumed = withoutApplied(observed.plan, journal);
     if (resumed.skipped > 0) {
       log.info(
         `purge: resuming an interrupted run; ${resumed.skipped} targets were already purged`,
@@ -443,7 +471,7 @@ async function runDeploy(
       };
     }
 
-    const verify = await verifyRelease(client, targets, snapshots, {
+    const local = await verifyRelease(client, targets, snapshots, {
       onProgress: options.onVerifyProgress,
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
@@ -463,6 +491,18 @@ async function runDeploy(
         ? { origin: { client: originClient, baseUrl: config.verify.origin } }
         : {}),
     });
+    // verify.vantage: the same proof from probes elsewhere, once the runner's edge is fresh.
+    const verify = await withVantage(config, local, {
+      targets,
+      manifest: releaseManifest,
+      release: releaseId(release.previous, releaseManifest),
+      env: ports.env,
+      signal,
+      log,
+    });
+    if (!verify.ok && verify.vantage?.ok === false) {
+      return { ok: false, ...base, fixed, purge, verify, error: vantageFailure(verify.vantage) };
+    }
     if (!verify.ok) {
       return {
         ok: false,

@@ -72,8 +72,15 @@ export function manualPurgePlan(
   providers: readonly PlannedProvider[],
   baseUrl: string | undefined,
   labels: ManualPurgeLabels,
+  /** `purge.mode` and the shields' repurge delays (planManualPurge), from the config if any. */
+  options: Parameters<typeof planManualPurge>[3] = {},
 ): PurgePlan {
-  const { plan, problems } = planManualPurge(targets, providers, baseUrl ?? 'http://localhost');
+  const { plan, problems } = planManualPurge(
+    targets,
+    providers,
+    baseUrl ?? 'http://localhost',
+    options,
+  );
   if (problems.length > 0) {
     throw new InputError('E_CAPABILITY', problems.join('; '), {
       at: labels.provider,

@@ -177,12 +177,14 @@ export function parsePlanDocument(text: string, path: string, at: string): PlanD
 
 const strings = z.array(z.string());
 const REASON = z.enum(['hazard', 'changed', 'added', 'removed', 'collapsed', 'forced']);
+// Version 3: hard or soft, and why (src/plan/purge-mode.ts).
+const MODE = { mode: z.enum(['hard', 'soft']), modeReason: z.string() };
 const ENTRY = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('urls'), urls: strings, reason: REASON }),
-  z.object({ kind: z.literal('prefixes'), prefixes: strings, reason: REASON }),
-  z.object({ kind: z.literal('tags'), tags: strings, reason: REASON }),
-  z.object({ kind: z.literal('hosts'), hosts: strings, reason: REASON }),
-  z.object({ kind: z.literal('everything'), hosts: strings, reason: REASON }),
+  z.object({ kind: z.literal('urls'), urls: strings, reason: REASON, ...MODE }),
+  z.object({ kind: z.literal('prefixes'), prefixes: strings, reason: REASON, ...MODE }),
+  z.object({ kind: z.literal('tags'), tags: strings, reason: REASON, ...MODE }),
+  z.object({ kind: z.literal('hosts'), hosts: strings, reason: REASON, ...MODE }),
+  z.object({ kind: z.literal('everything'), hosts: strings, reason: REASON, ...MODE }),
 ]);
 const DIGEST = z.string().regex(/^([0-9a-f]{64}|none)$/);
 /** The parts `deploy --plan` uses; the rest (diff counts) is for people and reports. */
@@ -199,6 +201,8 @@ const DOCUMENT = z.object({
       lowerBound: z.number(),
       collateral: z.number(),
       minSeconds: z.number(),
+      // A shielded provider's second round; a document never holds round 2's own entries.
+      repurge: z.strictObject({ afterSeconds: z.number().positive() }).optional(),
     }),
   ),
   diff: z.object({

@@ -4,11 +4,14 @@ import { diffManifests } from '../manifest/diff-manifests.ts';
 import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
 import { scanDir } from '../manifest/scan-dir.ts';
 import { resolveOriginStyle } from '../origin/resolve-origin-style.ts';
+import { releaseId } from '../purge/journal.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import { createHttpClient } from '../verify/http-client.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
+import { configDigest, type Shard, selectShard } from '../verify/shard.ts';
 import { verifyTargets } from '../verify/targets.ts';
 import { type VerifyOptions, verifyRelease } from '../verify/verify-release.ts';
+import { withVantage } from './with-vantage.ts';
 
 /**
  * The checks alone, as `edgepurge verify` and the Action's verify step run them. The release is
@@ -23,13 +26,24 @@ export async function verifyReleaseFiles(
     readonly signal: AbortSignal;
     readonly log: Logger;
     readonly onProgress?: VerifyOptions['onProgress'];
+    /** `--shard I/N`: verify only this part of the URLs (by a hash of each URL). */
+    readonly shard?: Shard;
+    /** Where `GLOBALPING_TOKEN` is read (verify.vantage). Default: none. */
+    readonly env?: NodeJS.ProcessEnv;
   },
 ): Promise<VerifyReport> {
   const manifest = options.manifest ?? (await scanDir(config.dir, { signal: options.signal }));
   // No HEAD requests to guess the style here: `auto` takes the default.
   const style = resolveOriginStyle(config.origin.validators, undefined);
-  const diff = diffManifests(options.previous ?? emptyManifest(), manifest, { style });
-  const targets = verifyTargets(diff, manifest, config.baseUrl, config.urls);
+  const previous = options.previous ?? emptyManifest();
+  const diff = diffManifests(previous, manifest, { style });
+  const all = verifyTargets(diff, manifest, config.baseUrl, config.urls);
+  const release = releaseId(previous, manifest);
+  const targets = options.shard === undefined ? all : selectShard(all, options.shard);
+  if (options.shard !== undefined)
+    options.log.info(
+      `shard ${options.shard.index}/${options.shard.count}: ${targets.length} of ${all.length} URLs`,
+    );
   const client = createHttpClient({
     connectTo: parseConnectTo(config.verify.connectTo),
     connections: config.verify.concurrency,
@@ -39,7 +53,7 @@ export async function verifyReleaseFiles(
   const originClient =
     origin === undefined ? undefined : createHttpClient({ connections: config.verify.concurrency });
   try {
-    return await verifyRelease(client, targets, new Map(), {
+    const local = await verifyRelease(client, targets, new Map(), {
       onProgress: options.onProgress,
       timeoutMs: config.verify.timeoutSeconds * 1000,
       concurrency: config.verify.concurrency,
@@ -52,6 +66,20 @@ export async function verifyReleaseFiles(
         ? { origin: { client: originClient, baseUrl: origin } }
         : {}),
     });
+    const verified = await withVantage(config, local, {
+      targets: all,
+      manifest,
+      release,
+      env: options.env ?? {},
+      signal: options.signal,
+      log: options.log,
+    });
+    return options.shard === undefined
+      ? verified
+      : {
+          ...verified,
+          shard: { ...options.shard, release, config: configDigest(config), total: all.length },
+        };
   } finally {
     await Promise.all([client.close(), originClient?.close()]);
   }

@@ -50,7 +50,7 @@ export function providersDigest(configs: readonly unknown[]): string {
   return createHash('sha256').update(canonicalJson(configs)).digest('hex');
 }
 
-/** The planned requests, per provider in order, with their kinds, targets and reasons. */
+/** The planned requests, per provider in order: kinds, targets, reasons, modes, repurge rounds. */
 export function requestsDigest(providers: readonly ProviderPlan[]): string {
   return createHash('sha256')
     .update(
@@ -59,6 +59,10 @@ export function requestsDigest(providers: readonly ProviderPlan[]): string {
           provider: plan.provider,
           type: plan.type,
           entries: plan.entries,
+          // A shield's second round is a request too (absent: the digest of a plan without one).
+          ...(plan.repurge === undefined
+            ? {}
+            : { repurge: { afterSeconds: plan.repurge.afterSeconds } }),
         })),
       ),
     )

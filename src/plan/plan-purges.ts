@@ -1,11 +1,14 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
 import {
+  batchTargets,
   makeBatch,
   type Provider,
   type ProviderCapabilities,
   type PurgeBatch,
+  type PurgeModeSetting,
   type RateBudget,
 } from '../providers/provider.ts';
+import { collapsePaysForPaths } from './cloudfront-paths.ts';
 import {
   type Collapse,
   everythingThreshold,
@@ -14,17 +17,24 @@ import {
   type UrlTarget,
 } from './collapse.ts';
 import { absoluteUrl, type UrlOptions, urlPathsFor } from './map-urls.ts';
+import { decidePurgeMode, type ModeReason } from './purge-mode.ts';
 
 /**
  * The plan document format. Version 2 carries the digests `deploy --plan` checks (see
- * plan-digests.ts); a document of another version is refused, never guessed at.
+ * plan-digests.ts); version 3 adds each entry's `mode` and `modeReason` (hard or soft, and
+ * why) and a shielded provider's `repurge`. A document of another version is refused, never
+ * guessed at (a v2 entry says nothing about soft, and its digest does not cover `repurge`).
  */
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 /** Why an entry is in the plan (STYLE.md: every decision says why). */
 export type PlanReason = 'hazard' | 'changed' | 'added' | 'removed' | 'collapsed' | 'forced';
 
-export type PlanEntry = PurgeBatch & { readonly reason: PlanReason };
+export type PlanEntry = PurgeBatch & {
+  readonly reason: PlanReason;
+  /** Why `mode` is hard or soft (purge-mode.ts); set by the planner on every entry. */
+  readonly modeReason?: ModeReason;
+};
 
 export interface ProviderPlan {
   readonly provider: string;
@@ -39,6 +49,15 @@ export interface ProviderPlan {
   readonly collateral: number;
   /** The least time the provider's rate budget allows for `requests`, in seconds. */
   readonly minSeconds: number;
+  /** The purge mode the entries were decided under: `purge.mode`, or the provider's own. */
+  readonly mode?: PurgeModeSetting;
+  /**
+   * A shielded provider (`shield.repurgeAfterSeconds`): after its entries, the executor waits
+   * `afterSeconds` and purges the same set again (round 2), so an edge that refilled from a
+   * shield purged after it is purged once more. `entries` is set only on a resumed run's plan:
+   * what round 2 has left (journal.ts withoutApplied); absent, round 2 is `entries`.
+   */
+  readonly repurge?: { readonly afterSeconds: number; readonly entries?: readonly PlanEntry[] };
 }
 
 /** The purge plan: a document `plan --json` prints and `deploy` executes exactly. */
@@ -56,6 +75,8 @@ export interface PurgeStrategy {
   readonly maxCollateral: number;
   readonly everythingAbove?: number | string;
   readonly tags: readonly { readonly match: string; readonly tag: string }[];
+  /** `purge.mode` (default `auto`): see purge-mode.ts. */
+  readonly mode?: PurgeModeSetting;
 }
 
 export interface PlanInput {
@@ -65,6 +86,8 @@ export interface PlanInput {
   /** Every file of the previous and the new release: what a prefix or tag purge reaches. */
   readonly known?: readonly string[];
   readonly strategy?: PurgeStrategy;
+  /** `shield.repurgeAfterSeconds` per provider name: their plans get a `repurge` round. */
+  readonly repurgeAfter?: Readonly<Record<string, number>>;
 }
 
 /** The provider facts the planner needs; a Provider satisfies it. */
@@ -114,14 +137,19 @@ export function planPurges(
   const plans = providers.map((provider): ProviderPlan => {
     const caps = provider.capabilities;
     const urlOnly = Math.ceil(targets.length / Math.max(1, caps.maxUrlsPerRequest));
+    const mode = caps.mode ?? strategy.mode ?? 'auto';
+    // Collapse targets (prefixes, tags) that reach a hazard's URL: those must be purged hard.
+    const hazardous = new Set<string>();
     const finish = (entries: PlanEntry[], collateral: number): ProviderPlan => ({
       provider: provider.name,
       type: provider.type,
-      entries,
+      entries: entries.map((entry) => withMode(entry, mode, caps, hazardous, targets)),
       requests: entries.length,
       lowerBound: urlOnly,
       collateral,
       minSeconds: minSeconds(entries.length, caps.rate),
+      mode,
+      ...repurgeOf(input.repurgeAfter, provider.name),
     });
     if (targets.length === 0) return finish([], 0);
 
@@ -159,16 +187,32 @@ export function planPurges(
       );
     }
     const covered = new Set(collapses.flatMap((c) => c.covers));
+    for (const c of collapses)
+      if (c.covers.some((url) => reasonOf.get(url) === 'hazard')) hazardous.add(c.target);
     const rest = targets.filter((t) => !covered.has(t.url));
+    // Where this kind can be soft, collapses that reach a hazard go in batches of their own, so
+    // one hazard does not make the others' batch hard too.
+    const collapsedTargets = (kind: 'tags' | 'prefixes', limit: number) => {
+      const ofKind = collapses.filter((c) => c.kind === kind).map((c) => c.target);
+      if (mode === 'hard' || !(caps.softKinds ?? []).includes(kind)) return chunk(ofKind, limit);
+      return [
+        ...chunk(
+          ofKind.filter((t) => hazardous.has(t)),
+          limit,
+        ),
+        ...chunk(
+          ofKind.filter((t) => !hazardous.has(t)),
+          limit,
+        ),
+      ];
+    };
     const collapsedEntries: PlanEntry[] = [
-      ...chunk(
-        collapses.filter((c) => c.kind === 'tags').map((c) => c.target),
-        caps.maxTagsPerRequest,
-      ).map((tags): PlanEntry => ({ kind: 'tags', tags, reason: 'collapsed' })),
-      ...chunk(
-        collapses.filter((c) => c.kind === 'prefixes').map((c) => c.target),
-        caps.maxPrefixesPerRequest,
-      ).map((prefixes): PlanEntry => ({ kind: 'prefixes', prefixes, reason: 'collapsed' })),
+      ...collapsedTargets('tags', caps.maxTagsPerRequest).map(
+        (tags): PlanEntry => ({ kind: 'tags', tags, reason: 'collapsed' }),
+      ),
+      ...collapsedTargets('prefixes', caps.maxPrefixesPerRequest).map(
+        (prefixes): PlanEntry => ({ kind: 'prefixes', prefixes, reason: 'collapsed' }),
+      ),
     ];
     const urlEntries = (list: typeof targets) =>
       REASONS.flatMap((reason) =>
@@ -181,13 +225,58 @@ export function planPurges(
     const exact = urlEntries(targets);
     const collateral = collapses.reduce((sum, c) => sum + c.collateral, 0);
     // A collapse must pay for itself: fewer calls, or as many with nothing evicted needlessly.
+    // A provider billed per path (CloudFront) weighs paths billed, not requests (cloudfront-paths.ts).
+    const billing = caps.billing;
     const worth =
       collapses.length > 0 &&
-      (collapsed.length < exact.length || (collapsed.length === exact.length && collateral === 0));
+      (billing !== undefined
+        ? collapsePaysForPaths(
+            collapsed.reduce((n, e) => n + batchTargets(e).length, 0),
+            targets.length,
+            collateral,
+            billing.freePerMonth,
+          )
+        : collapsed.length < exact.length ||
+          (collapsed.length === exact.length && collateral === 0));
     return worth ? finish(collapsed, collateral) : finish(exact, 0);
   });
 
   return { version: PLAN_VERSION, baseUrl: input.baseUrl, urls: targets.length, providers: plans };
+}
+
+/** The entry with its mode and why (purge-mode.ts). */
+function withMode(
+  entry: PlanEntry,
+  setting: PurgeModeSetting,
+  caps: ProviderCapabilities,
+  hazardous: ReadonlySet<string>,
+  targets: readonly { readonly reason: PlanReason }[],
+): PlanEntry {
+  const coversHazard =
+    entry.kind === 'hosts' || entry.kind === 'everything'
+      ? targets.some((t) => t.reason === 'hazard')
+      : entry.kind !== 'urls' && batchItems(entry).some((item) => hazardous.has(item));
+  const decision = decidePurgeMode({
+    setting,
+    kind: entry.kind,
+    reason: entry.reason,
+    coversHazard,
+    softKinds: caps.softKinds ?? [],
+  });
+  return { ...entry, ...decision };
+}
+
+function batchItems(entry: PlanEntry): readonly string[] {
+  return entry.kind === 'prefixes' ? entry.prefixes : entry.kind === 'tags' ? entry.tags : [];
+}
+
+/** A shielded provider's second round, or nothing. */
+function repurgeOf(
+  repurgeAfter: Readonly<Record<string, number>> | undefined,
+  name: string,
+): { repurge?: { afterSeconds: number } } {
+  const afterSeconds = repurgeAfter?.[name];
+  return afterSeconds === undefined ? {} : { repurge: { afterSeconds } };
 }
 
 /** Seconds the budget needs for `requests`: the burst goes at once, the rest at the rate. */
@@ -213,10 +302,15 @@ export function planManualPurge(
   targets: ManualTargets,
   providers: readonly PlannedProvider[],
   baseUrl: string,
+  options: {
+    readonly mode?: PurgeModeSetting;
+    readonly repurgeAfter?: Readonly<Record<string, number>>;
+  } = {},
 ): { plan: PurgePlan; problems: string[] } {
   const problems: string[] = [];
   const plans = providers.map((provider): ProviderPlan => {
     const caps: ProviderCapabilities = provider.capabilities;
+    const mode = caps.mode ?? options.mode ?? 'auto';
     const entries: PlanEntry[] = [];
     const add = (
       kind: 'urls' | 'prefixes' | 'tags' | 'hosts',
@@ -250,11 +344,13 @@ export function planManualPurge(
     return {
       provider: provider.name,
       type: provider.type,
-      entries,
+      entries: entries.map((entry) => withMode(entry, mode, caps, new Set(), [])),
       requests: entries.length,
       lowerBound: entries.length,
       collateral: 0,
       minSeconds: minSeconds(entries.length, caps.rate),
+      mode,
+      ...repurgeOf(options.repurgeAfter, provider.name),
     };
   });
   return {

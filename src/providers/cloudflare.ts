@@ -7,7 +7,7 @@ import {
   toRequests,
 } from './cloudflare-requests.ts';
 import type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
-import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
+import { defineProvider, NAME_DESCRIPTION, SHIELD_SCHEMA } from './provider-definition.ts';
 import { PurgeError } from './purge-error.ts';
 
 // Limits from developers.cloudflare.com/cache/how-to/purge-cache/#availability-and-limits:
@@ -39,6 +39,7 @@ export const cloudflareSchema = z
       .describe(
         'Request headers in the cache key, e.g. {"CF-Device-Type": ["mobile","desktop","tablet"]}: each URL is purged once per value.',
       ),
+    shield: SHIELD_SCHEMA.optional(),
   })
   .describe('Cloudflare: the official SDK, client.cache.purge.');
 
@@ -118,6 +119,9 @@ export function cloudflareCapabilities(config: CloudflareConfig): ProviderCapabi
     // hidden without bursting past the bucket.
     concurrency: 4,
     rate: PLAN_RATE[config.plan],
+    // No softKinds: purge_cache documents no soft purge (files, tags, hosts, prefixes and
+    // purge_everything all remove the content: https://developers.cloudflare.com/api/resources/cache/methods/purge/),
+    // so every Cloudflare entry is hard, with the reason `no-soft`.
   };
 }
 

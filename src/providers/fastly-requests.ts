@@ -29,7 +29,10 @@ export function fastlyRequests(
   const service = `${base}/service/${encodeURIComponent(config.serviceId)}`;
   // "add a Fastly-Soft-Purge request header (such as Fastly-Soft-Purge: 1) to any single URL or
   // key-based purge" (https://www.fastly.com/documentation/guides/full-site-delivery/purging/soft-purges).
-  const soft: Record<string, string> = config.soft ? { 'Fastly-Soft-Purge': '1' } : {};
+  // The plan decides per entry (`mode`, purge-mode.ts); a batch without one (a library caller)
+  // follows the provider's `soft`.
+  const softly = batch.mode === undefined ? config.soft : batch.mode === 'soft';
+  const soft: Record<string, string> = softly ? { 'Fastly-Soft-Purge': '1' } : {};
   switch (batch.kind) {
     case 'urls':
       return batch.urls.map((raw) => ({
@@ -57,7 +60,7 @@ export function fastlyRequests(
       return requests;
     }
     case 'everything':
-      if (config.soft) {
+      if (softly) {
         throw new PurgeError(
           'E_FASTLY_SOFT_PURGE_ALL',
           `${label(config)}: purge_all cannot be soft: Fastly has no soft purge-all, it always invalidates everything at once`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FASTLY_MAX_KEYS, fastlyRequests } from './fastly-requests.ts';
 import { type SendContext, sendAll, sendOnce } from './fastly-send.ts';
 import type { Provider, ProviderCapabilities, PurgeBatch, PurgeOutcome } from './provider.ts';
-import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
+import { defineProvider, NAME_DESCRIPTION, SHIELD_SCHEMA } from './provider-definition.ts';
 
 export { FASTLY_MAX_KEYS } from './fastly-requests.ts';
 
@@ -15,7 +15,10 @@ export const fastlySchema = z
     soft: z
       .boolean()
       .default(false)
-      .describe('Soft purge: mark content stale instead of removing it (Fastly-Soft-Purge: 1).'),
+      .describe(
+        'Purge softly wherever it is safe, whatever purge.mode says (purge.mode "soft" for this provider: an unchanged validator is still purged hard), and never purge_all (it cannot be soft).',
+      ),
+    shield: SHIELD_SCHEMA.optional(),
   })
   .describe('Fastly: URL purges through the API, surrogate keys, purge_all.');
 
@@ -86,6 +89,12 @@ export function fastlyCapabilities(config: FastlyConfig): ProviderCapabilities {
     maxHostsPerRequest: 0,
     everything: !config.soft,
     concurrency: 2,
+    // "Single object, surrogate key, and bulk surrogate key purges all support soft purge"
+    // with the request header Fastly-Soft-Purge: 1; "Purge-all requests cannot be done as a
+    // soft purge" (https://docs.fastly.com/en/guides/purging-via-api, and
+    // https://www.fastly.com/documentation/guides/full-site-delivery/purging/soft-purges).
+    softKinds: ['urls', 'tags'],
+    ...(config.soft ? { mode: 'soft' as const } : {}),
     // No token bucket: "Surrogate key and URL purge requests are also not limited, but purge
     // all requests count against the per-hour rate limit" of 1,000 (https://docs.fastly.com/api/).
     // A 429 is still honoured (retryAfterMs), and purge_all's Fastly-RateLimit-Remaining: 0

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Provider, ProviderCapabilities } from './provider.ts';
 
 /** A credential a provider reads from the environment, never from flags or config files. */
@@ -58,3 +58,26 @@ export function defineProvider<Schema extends z.ZodObject>(
 
 /** `name`, common to every provider's schema. */
 export const NAME_DESCRIPTION = 'Name used in reports; defaults to the type.';
+
+/**
+ * `shield`, common to every provider's schema: a cache in front of another tier of the same
+ * provider (Fastly shielding, Cloudflare tiered cache, a Varnish tier behind another) that the
+ * provider purges in no guaranteed order. An edge purged before its shield refetches the old
+ * object from the shield, so Fastly recommends purging again "around 2 seconds apart" for
+ * single-object and surrogate-key purges, "around 30 seconds" for purge-all
+ * (https://www.fastly.com/documentation/guides/full-site-delivery/purging/purging-best-practices/,
+ * "Understand how purging interacts with shielding").
+ */
+export const SHIELD_SCHEMA = z
+  .strictObject({
+    repurgeAfterSeconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .describe(
+        "Seconds to wait after this provider's purges before purging the same set again (Fastly recommends 2 for URL and key purges, 30 for purge-all).",
+      ),
+  })
+  .describe(
+    'The provider fronts a shield or tiered cache purged in no guaranteed order: purge, wait, purge the same set again.',
+  );

@@ -1,4 +1,5 @@
 import { JobError } from '../errors.ts';
+import type { SettledWork } from './provider.ts';
 
 /**
  * Why a purge call failed, in the terms the executor acts on:
@@ -149,4 +150,26 @@ export function parseRetryAfter(
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * A provider's wait for its work to take effect gave up (Provider.settle): what was still in
+ * progress is named in the message, and `work` holds every item as last seen, for the report.
+ */
+export class SettleError extends JobError {
+  override readonly name = 'SettleError';
+  readonly work: readonly SettledWork[];
+
+  constructor(
+    code: string,
+    message: string,
+    details: {
+      readonly hint?: string;
+      readonly at?: string;
+      readonly work: readonly SettledWork[];
+    },
+  ) {
+    super(code, message, { hint: details.hint, at: details.at });
+    this.work = details.work;
+  }
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.ts';
 import { cloudflareDefinition } from './cloudflare.ts';
+import { cloudfrontDefinition } from './cloudfront.ts';
 import { fastlyDefinition } from './fastly.ts';
 import type { ProviderDefinition, PurgeFlag } from './provider-definition.ts';
 import { varnishDefinition } from './varnish.ts';
@@ -9,13 +10,19 @@ import { varnishDefinition } from './varnish.ts';
  * (config/schema.ts), `createProviders`, the secret list and the `purge` flags come from here;
  * a new provider is a new definition added to this list.
  */
-export const PROVIDERS = [varnishDefinition, cloudflareDefinition, fastlyDefinition] as const;
+export const PROVIDERS = [
+  varnishDefinition,
+  cloudflareDefinition,
+  fastlyDefinition,
+  cloudfrontDefinition,
+] as const;
 
 /** The schemas' types, member by member, so the config union keeps each provider's type. */
 type Schemas = [
   typeof varnishDefinition.schema,
   typeof cloudflareDefinition.schema,
   typeof fastlyDefinition.schema,
+  typeof cloudfrontDefinition.schema,
 ];
 
 /** The providers' config schemas, in the registry's order: the members of the config union. */
@@ -47,6 +54,7 @@ export const PURGE_PROVIDER_FLAGS = Object.fromEntries(
   readonly plan: { readonly type: 'string' };
   readonly 'service-id': { readonly type: 'string' };
   readonly soft: { readonly type: 'boolean' };
+  readonly 'distribution-id': { readonly type: 'string' };
 };
 
 /** `[--endpoint URL…] (varnish) [--zone-id ID --plan PLAN] (cloudflare) …` for the usage. */

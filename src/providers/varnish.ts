@@ -10,7 +10,7 @@ import type {
   PurgeBatch,
   PurgeOutcome,
 } from './provider.ts';
-import { defineProvider, NAME_DESCRIPTION } from './provider-definition.ts';
+import { defineProvider, NAME_DESCRIPTION, SHIELD_SCHEMA } from './provider-definition.ts';
 import { batchFailure, PurgeError, parseRetryAfter, type RequestFailure } from './purge-error.ts';
 
 /** A Varnish node: scheme://host[:port] and nothing more (a path would prefix every purge). */
@@ -41,6 +41,13 @@ export const varnishSchema = z
       .default('X-Ban-Path')
       .describe('Header carrying the path prefix of a BAN (see examples/varnish/edgepurge.vcl).'),
     timeoutSeconds: z.number().positive().max(300).default(10).describe('Per-request timeout.'),
+    softPurge: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The VCL soft-purges (examples/varnish/edgepurge.vcl does): PURGE with X-Purge-Soft: 1 and xkey-softpurge mark objects stale instead of evicting them, where purge.mode allows.',
+      ),
+    shield: SHIELD_SCHEMA.optional(),
   })
   .describe('Varnish: PURGE per URL, BAN for prefixes, xkey for tags.');
 
@@ -51,7 +58,7 @@ export const varnishDefinition = defineProvider({
   type: 'varnish',
   schema: varnishSchema,
   secrets: [],
-  capabilities: () => VARNISH_CAPABILITIES,
+  capabilities: (config) => varnishCapabilities(config),
   create: (config) => createVarnishProvider(config),
   purgeFlags: [
     {
@@ -76,14 +83,28 @@ const VARNISH_CAPABILITIES: ProviderCapabilities = {
   concurrency: 4,
 };
 
+/**
+ * What a Varnish provider can do. Soft purges only where the VCL says it has them
+ * (`softPurge`): a URL (vmod purge's `purge.soft()`) and xkey tags (`xkey.softpurge`); a BAN
+ * cannot be soft, so prefixes and hosts stay hard.
+ */
+export function varnishCapabilities(
+  config: Pick<VarnishConfig, 'softPurge'>,
+): ProviderCapabilities {
+  return config.softPurge
+    ? { ...VARNISH_CAPABILITIES, softKinds: ['urls', 'tags'] }
+    : VARNISH_CAPABILITIES;
+}
+
 /** undici loads at the first request, not when a plan only needs the capabilities. */
 type Undici = typeof import('undici');
 
 /**
  * Varnish speaks the methods of examples/varnish/edgepurge.vcl: `PURGE <path>` with the public
  * Host evicts one object, `BAN` with `X-Ban-Path` evicts a prefix, `PURGE` with `xkey-purge`
- * evicts tagged objects. Every request goes to every endpoint: each node of a fleet keeps its
- * own copy.
+ * evicts tagged objects; a soft batch (`mode: 'soft'`) adds `X-Purge-Soft: 1` to a URL's PURGE
+ * and sends tags in `xkey-softpurge`, which mark objects stale instead. Every request goes to
+ * every endpoint: each node of a fleet keeps its own copy.
  */
 export function createVarnishProvider(config: VarnishConfig, agent?: Agent): Provider {
   const endpoints = config.endpoints.map((endpoint) => endpoint.replace(/\/+$/, ''));
@@ -114,7 +135,7 @@ export function createVarnishProvider(config: VarnishConfig, agent?: Agent): Pro
   return {
     name: config.name ?? 'varnish',
     type: 'varnish',
-    capabilities: VARNISH_CAPABILITIES,
+    capabilities: varnishCapabilities(config),
     describe(batch: PurgeBatch): string[] {
       const requests = toRequests(batch, config.banHeader);
       return endpoints.flatMap((endpoint) =>
@@ -209,6 +230,8 @@ interface VarnishRequest {
 }
 
 function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
+  // A soft batch is only planned where the config says the VCL has soft purges (softPurge).
+  const soft = batch.mode === 'soft';
   switch (batch.kind) {
     case 'urls':
       return batch.urls.map((raw) => {
@@ -217,6 +240,7 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
           method: 'PURGE',
           path: `${url.pathname}${url.search}`,
           host: url.host,
+          ...(soft ? { headers: { 'X-Purge-Soft': '1' } } : {}),
           target: raw,
           targets: [raw],
         };
@@ -242,7 +266,7 @@ function toRequests(batch: PurgeBatch, banHeader: string): VarnishRequest[] {
           method: 'PURGE',
           path: '/',
           host: 'localhost',
-          headers: { 'xkey-purge': batch.tags.join(' ') },
+          headers: { [soft ? 'xkey-softpurge' : 'xkey-purge']: batch.tags.join(' ') },
           target: `tags ${batch.tags.join(' ')}`,
           targets: batch.tags,
         },

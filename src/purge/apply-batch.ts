@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts';
-import { batchTargets, makeBatch, type Provider, type PurgeBatch } from '../providers/provider.ts';
+import { batchTargets, type Provider, type PurgeBatch, rebatch } from '../providers/provider.ts';
 import { failureSeverity, PurgeError } from '../providers/purge-error.ts';
 import type { Clock } from './clock.ts';
 import {
@@ -31,8 +31,13 @@ export interface BatchContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly tally: Tally;
-  /** Journals and counts targets the provider accepted; called as soon as they are known. */
-  readonly onAccepted: (batch: PurgeBatch) => Promise<void>;
+  /**
+   * Journals and counts targets the provider accepted, with the provider's receipts for them
+   * (CloudFront invalidation ids); called as soon as they are known.
+   */
+  readonly onAccepted: (batch: PurgeBatch, receipts?: readonly string[]) => Promise<void>;
+  /** Names the run, the same after a resume (Journal.run): handed to the provider. */
+  readonly run?: string;
 }
 
 /** A batch ended with targets not purged: the error that ended them, and exactly which. */
@@ -61,9 +66,9 @@ export async function applyBatch(entry: PurgeBatch, context: BatchContext): Prom
   let batch: PurgeBatch | undefined = entry;
   try {
     while (batch !== undefined) {
-      const error = await attempt(batch, acceptedRequests, context);
+      const { error, receipts } = await attempt(batch, acceptedRequests, context);
       if (error === undefined) {
-        await context.onAccepted(batch);
+        await context.onAccepted(batch, receipts);
         break;
       }
       for (const key of error.acceptedRequests) acceptedRequests.add(key);
@@ -123,7 +128,7 @@ export async function applyBatch(entry: PurgeBatch, context: BatchContext): Prom
         tally.backoffMs += backoff;
         await context.clock.sleep(backoff, context.signal);
       }
-      batch = rest.kind === 'everything' ? rest : makeBatch(rest.kind, retry);
+      batch = rebatch(rest, retry);
     }
   } catch (error) {
     if (gaveUp.length === 0 || !(error instanceof BatchFailed)) throw error;
@@ -138,26 +143,30 @@ export async function applyBatch(entry: PurgeBatch, context: BatchContext): Prom
   }
 }
 
-/** One call to the provider, paced; the PurgeError it failed with, or undefined when accepted. */
+/** One call to the provider, paced: the PurgeError it failed with, or its receipts when accepted. */
 async function attempt(
   batch: PurgeBatch,
   accepted: ReadonlySet<string>,
   context: BatchContext,
-): Promise<PurgeError | undefined> {
+): Promise<{ error?: PurgeError; receipts?: readonly string[] }> {
   await context.bucket.take(context.signal);
   try {
-    const outcome = await (accepted.size === 0
+    const { run } = context;
+    const outcome = await (accepted.size === 0 && run === undefined
       ? context.provider.purge(batch, context.signal)
-      : context.provider.purge(batch, context.signal, { accepted }));
+      : context.provider.purge(batch, context.signal, {
+          ...(accepted.size === 0 ? {} : { accepted }),
+          ...(run === undefined ? {} : { run }),
+        }));
     context.tally.requests += outcome.requests;
     if (outcome.pauseMs !== undefined && outcome.pauseMs > 0)
       context.bucket.pauseUntil(context.clock.now() + outcome.pauseMs);
-    return undefined;
+    return { receipts: outcome.receipts };
   } catch (error) {
     // The failed call reached the provider (or tried to): its requests count as sent.
     context.tally.requests += error instanceof PurgeError ? (error.requests ?? 1) : 1;
     context.signal.throwIfAborted();
-    if (error instanceof PurgeError) return error;
+    if (error instanceof PurgeError) return { error };
     throw error;
   }
 }
@@ -173,8 +182,8 @@ async function keepAccepted(
   const targets = batchTargets(batch);
   const done = targets.filter((target) => accepted.has(target));
   const left = targets.filter((target) => !accepted.has(target));
-  if (done.length > 0) await context.onAccepted(makeBatch(batch.kind, done));
-  return left.length === 0 ? undefined : makeBatch(batch.kind, left);
+  if (done.length > 0) await context.onAccepted(rebatch(batch, done));
+  return left.length === 0 ? undefined : rebatch(batch, left);
 }
 
 /** Applies both halves of a batch refused as too large; their failures become one. */
@@ -186,10 +195,7 @@ async function splitAndApply(
   const targets = batchTargets(batch);
   if (targets.length < 2 || batch.kind === 'everything') throw new BatchFailed(error, targets);
   const middle = Math.ceil(targets.length / 2);
-  const halves = [
-    makeBatch(batch.kind, targets.slice(0, middle)),
-    makeBatch(batch.kind, targets.slice(middle)),
-  ];
+  const halves = [rebatch(batch, targets.slice(0, middle)), rebatch(batch, targets.slice(middle))];
   context.tally.splits += 1;
   context.log.info(
     `purge ${context.provider.name}: batch of ${targets.length} refused as too large; splitting`,

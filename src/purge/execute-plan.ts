@@ -3,11 +3,12 @@ import { isEdgepurgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PurgePlan } from '../plan/plan-purges.ts';
 import { isDryRun } from '../providers/dry-run.ts';
-import { batchTargets, type Provider } from '../providers/provider.ts';
-import { PurgeError } from '../providers/purge-error.ts';
+import { batchTargets, type Provider, type SettledWork } from '../providers/provider.ts';
+import { PurgeError, SettleError } from '../providers/purge-error.ts';
 import { applyBatch, type BatchContext, BatchFailed, type Tally } from './apply-batch.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Journal, noJournal } from './journal.ts';
+import { type PurgeRound, purgeSteps } from './purge-rounds.ts';
 import {
   DEFAULT_MAX_WAIT_SECONDS,
   DEFAULT_RETRY_POLICY,
@@ -43,6 +44,13 @@ export interface PurgeSummary {
   readonly skipped: number;
   /** Milliseconds spent waiting before sending: rate budgets, Retry-After and retry backoff. */
   readonly pacedMs: number;
+  /** Work providers waited for after their purges (CloudFront invalidations); absent: none. */
+  readonly invalidations?: readonly SettledWork[];
+  /**
+   * Each provider's turn in the order it ran (inner first), with a shielded provider's second
+   * round (`shield.repurgeAfterSeconds`) after its first. Absent from emptySummary().
+   */
+  readonly rounds?: readonly PurgeRound[];
 }
 
 export interface ExecuteOptions {
@@ -65,7 +73,9 @@ export interface ExecuteOptions {
  * batches at once, each request paced by the provider's token bucket, retried on its own budget
  * (retry-policy.ts), split when refused as too large, and journaled once accepted — what a
  * failed batch had accepted included. When a provider fails, later providers are not purged,
- * and every failure is reported with the exact targets it left unpurged.
+ * and every failure is reported with the exact targets it left unpurged. A shielded provider
+ * (`repurge`) is purged, waited for on the clock, and purged again (round 2, journaled apart;
+ * purge-rounds.ts); `rounds` says in which order everything ran.
  */
 export async function executePlan(
   plan: PurgePlan,
@@ -81,10 +91,28 @@ export async function executePlan(
   const tally: Tally = { requests: 0, retries: 0, rateLimited: 0, splits: 0, backoffMs: 0 };
   const counts = { urls: 0, prefixes: 0, tags: 0 };
   let pacedMs = 0;
+  const invalidations: SettledWork[] = [];
 
-  for (const [index, providerPlan] of plan.providers.entries()) {
+  const rounds: PurgeRound[] = [];
+  const steps = purgeSteps(plan);
+  for (const [index, { plan: providerPlan, round, waitSeconds }] of steps.entries()) {
     const provider = byName.get(providerPlan.provider);
     if (provider === undefined) throw new Error(`no provider named ${providerPlan.provider}`);
+    // A shield's repurge: wait for the tier behind it, then purge the same set again (a dry run
+    // sends nothing, so it does not wait either).
+    const waitMs = isDryRun(provider) ? 0 : waitSeconds * 1000;
+    if (waitMs > 0) {
+      options.log.info(
+        `purge ${provider.name}: shield: purging the same ${providerPlan.entries.length} batches again in ${waitSeconds} s (round ${round})`,
+      );
+      await clock.sleep(waitMs, options.signal);
+    }
+    rounds.push({
+      provider: provider.name,
+      round,
+      batches: providerPlan.entries.length,
+      ...(round > 1 ? { waitedMs: waitMs } : {}),
+    });
     // A dry run sends nothing, so there is nothing to pace; its provider keeps the real budget
     // all the same (the planner reads it), so it is left out here.
     const rate = isDryRun(provider) ? undefined : provider.capabilities.rate;
@@ -104,8 +132,11 @@ export async function executePlan(
       tally,
       // Accepted targets are journaled and counted at once, even when the rest of their batch
       // fails: a failed run's report says what was purged, and a resume skips it.
-      onAccepted: async (batch) => {
-        await journal.record(provider.name, batch);
+      run: journal.run,
+      onAccepted: async (batch, receipts) => {
+        await journal.record(provider.name, batch, receipts, round);
+        // A repurge sends the same targets again: they are counted once, in round 1.
+        if (round > 1) return;
         if (batch.kind === 'urls') counts.urls += batch.urls.length;
         if (batch.kind === 'prefixes') counts.prefixes += batch.prefixes.length;
         if (batch.kind === 'tags') counts.tags += batch.tags.length;
@@ -146,15 +177,43 @@ export async function executePlan(
       ),
     );
     pacedMs += bucket.waitedMs();
+    // What the provider started must take effect before the next provider (an outer cache would
+    // refill from it) and before verification: CloudFront's invalidations take minutes.
+    if (failed.length === 0 && provider.settle !== undefined && !isDryRun(provider)) {
+      try {
+        invalidations.push(
+          ...(await provider.settle({
+            signal: options.signal,
+            log: options.log,
+            earlier: journal.receipts?.(provider.name) ?? [],
+          })),
+        );
+      } catch (error) {
+        if (options.signal.aborted) throw options.signal.reason ?? error;
+        if (error instanceof SettleError) invalidations.push(...error.work);
+        failed.push(toFailure(provider.name, [], error));
+      }
+    }
     if (failed.length > 0) {
-      const rest = plan.providers.slice(index + 1).map((p) => p.provider);
+      // Later providers; a failed first round's own repurge is not named (it is not "another").
+      const rest = [...new Set(steps.slice(index + 1).map((step) => step.plan.provider))].filter(
+        (name) => name !== provider.name,
+      );
       if (rest.length > 0)
         options.log.warn(`not purging ${rest.join(', ')}: ${provider.name} failed first`);
       break;
     }
   }
   const { backoffMs, ...sent } = tally;
-  return { ...sent, ...counts, pacedMs: pacedMs + backoffMs, failed, skipped: 0 };
+  return {
+    ...sent,
+    ...counts,
+    pacedMs: pacedMs + backoffMs,
+    failed,
+    skipped: 0,
+    ...(invalidations.length === 0 ? {} : { invalidations }),
+    rounds,
+  };
 }
 
 /** The summary of a purge that sent nothing. */

@@ -1,11 +1,15 @@
 import type { PurgePlan } from '../plan/plan-purges.ts';
 import { batchTargets } from '../providers/provider.ts';
+import type { PurgeSummary } from '../purge/execute-plan.ts';
+import { printable } from './printable.ts';
 
 /** One entry of an executed plan, as a report row: who, what kind, why, and the targets. */
 export interface PlanRow {
   readonly provider: string;
   readonly kind: string;
   readonly reason: string;
+  /** `hard` or `soft`, and why (`soft: validator-changed`); plans before version 3: `hard`. */
+  readonly mode: string;
   readonly targets: readonly string[];
 }
 
@@ -16,6 +20,10 @@ export function planRows(plan: PurgePlan): PlanRow[] {
       provider: provider.provider,
       kind: entry.kind,
       reason: entry.reason,
+      mode:
+        entry.modeReason === undefined
+          ? (entry.mode ?? 'hard')
+          : `${entry.mode ?? 'hard'}: ${entry.modeReason}`,
       targets: batchTargets(entry),
     })),
   );
@@ -25,4 +33,19 @@ export function planRows(plan: PurgePlan): PlanRow[] {
 export function targetsCell(targets: readonly string[], shown = 3): string {
   const head = targets.slice(0, shown).join(', ');
   return targets.length > shown ? `${head}, … (${targets.length - shown} more)` : head;
+}
+
+/**
+ * `order: inner, outer, outer again after 2 s`: the providers' turns as they ran, when there
+ * was more than one (several providers, or a shield's second round). Pure.
+ */
+export function purgeOrderLine(purge: Pick<PurgeSummary, 'rounds'>): string | undefined {
+  const rounds = purge.rounds ?? [];
+  if (rounds.length < 2) return undefined;
+  const turns = rounds.map((round) =>
+    round.round === 1
+      ? printable(round.provider)
+      : `${printable(round.provider)} again after ${Math.round((round.waitedMs ?? 0) / 100) / 10} s (round ${round.round})`,
+  );
+  return `order: ${turns.join(', ')}`;
 }

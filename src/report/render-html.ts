@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Check, UrlReport, VerifyReport } from '../verify/report-types.ts';
 import { escapeHtml } from './escape-html.ts';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page-assets.ts';
+import { invalidationLines } from './invalidation-lines.ts';
 import { planRows, targetsCell } from './plan-rows.ts';
 import {
   cacheHeaders,
@@ -16,6 +17,7 @@ import {
   summarizeReport,
 } from './summarize-report.ts';
 import { renderTimeToFreshSvg } from './time-to-fresh-chart.ts';
+import { vantageHtml } from './vantage-sections.ts';
 
 export { escapeHtml };
 
@@ -83,6 +85,8 @@ export function renderHtml(report: VerifyReport, deploy?: DeployContext): string
     body.push('</tbody></table></section>');
   }
 
+  // Where the proof comes from: the shard, and the vantage locations with their chart.
+  body.push(vantageHtml(report));
   body.push(
     '<section><h2>Time to fresh</h2>',
     '<p class="hint">Each bar is one URL: how long after verification started it was first seen serving the new release. Red bars never got there.</p>',
@@ -155,10 +159,13 @@ function releaseHtml(deploy: DeployContext): string {
     (failure) =>
       `<li><b>${escapeHtml(failure.provider)}</b>: ${escapeHtml(failure.error)}${failure.hint ? ` <span class="hint">(${escapeHtml(failure.hint)})</span>` : ''}</li>`,
   );
+  const invalidations = invalidationLines(deploy.purge).map(
+    (line) => `<li>${escapeHtml(line)}</li>`,
+  );
   const baseline = deploy.baseline.saved
     ? `baseline saved to <code>${escapeHtml(deploy.baseline.path)}</code>`
     : `baseline <b>not</b> saved (<code>${escapeHtml(deploy.baseline.path)}</code> unchanged)`;
-  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}${planHtml(deploy)}${renamedHtml(deploy)}`;
+  return `<p class="release">Release: ${escapeHtml(parts.join(' · '))} · ${baseline}</p>${failures.length > 0 ? `<ul class="failures">${failures.join('')}</ul>` : ''}${invalidations.length > 0 ? `<ul class="invalidations">${invalidations.join('')}</ul>` : ''}${planHtml(deploy)}${renamedHtml(deploy)}`;
 }
 
 /** `fix: "hash"`: each file renamed and the name it is served as now, collapsed. */
@@ -181,10 +188,10 @@ function planHtml(deploy: DeployContext): string {
   const body = rows
     .map(
       (row) =>
-        `<tr><td>${escapeHtml(row.provider)}</td><td>${escapeHtml(row.kind)}</td><td>${escapeHtml(row.reason)}</td><td><code>${escapeHtml(targetsCell(row.targets))}</code></td></tr>`,
+        `<tr><td>${escapeHtml(row.provider)}</td><td>${escapeHtml(row.kind)}</td><td>${escapeHtml(row.reason)}</td><td>${escapeHtml(row.mode)}</td><td><code>${escapeHtml(targetsCell(row.targets))}</code></td></tr>`,
     )
     .join('');
-  return `<details class="plan"><summary>The plan ${deploy.dryRun ? 'planned' : 'executed'}: ${escapeHtml(count(rows.length, 'purge request'))}</summary><table class="list"><thead><tr><th>Provider</th><th>Kind</th><th>Reason</th><th>Targets</th></tr></thead><tbody>${body}</tbody></table></details>`;
+  return `<details class="plan"><summary>The plan ${deploy.dryRun ? 'planned' : 'executed'}: ${escapeHtml(count(rows.length, 'purge request'))}</summary><table class="list"><thead><tr><th>Provider</th><th>Kind</th><th>Reason</th><th>Mode</th><th>Targets</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
 /** Warnings that say the same thing (check, expected, seen, message) share one row. */

@@ -1,5 +1,6 @@
 import type { Check, UrlReport, VerifyReport } from '../verify/report-types.ts';
-import { planRows, targetsCell } from './plan-rows.ts';
+import { invalidationLines } from './invalidation-lines.ts';
+import { planRows, purgeOrderLine, targetsCell } from './plan-rows.ts';
 import {
   cacheStatus,
   count,
@@ -11,6 +12,7 @@ import {
   staleFirst,
   summarizeReport,
 } from './summarize-report.ts';
+import { vantageMarkdown } from './vantage-sections.ts';
 
 export interface MarkdownOptions {
   /**
@@ -57,11 +59,18 @@ export function renderMarkdown(
       `Release: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed, ${d.unchanged} unchanged; ${count(d.hazards.length, 'validator hazard')}, ${fixSummary(deploy.fixed)}; ${count(deploy.purge.requests, 'purge request')}. Verification took ${formatDuration(report.durationMs)}.`,
       '',
     );
+    // The providers' turns as they ran (inner first; a shield's second round after its first).
+    const order = purgeOrderLine(deploy.purge);
+    if (order !== undefined) head.push(`Purge ${text(order)}.`, '');
     for (const failure of deploy.purge.failed)
       head.push(`- purge failed on ${text(failure.provider)}: ${text(failure.error)}`);
     if (deploy.purge.failed.length > 0) head.push('');
+    const invalidations = invalidationLines(deploy.purge);
+    for (const line of invalidations) head.push(`- ${text(line)}`);
+    if (invalidations.length > 0) head.push('');
   }
   for (const note of report.notes ?? []) head.push(`> **Note:** ${text(note)}`, '');
+  head.push(...vantageMarkdown(report, { text, code }));
   budget.take(head.join('\n'));
   const out = [...head];
 
@@ -99,10 +108,10 @@ export function renderMarkdown(
       ...section(
         budget,
         opening,
-        '| provider | kind | reason | targets |\n| :--- | :--- | :--- | :--- |',
+        '| provider | kind | reason | mode | targets |\n| :--- | :--- | :--- | :--- | :--- |',
         executed.map(
           (row) =>
-            `| ${text(row.provider)} | ${row.kind} | ${row.reason} | ${text(targetsCell(row.targets))} |`,
+            `| ${text(row.provider)} | ${row.kind} | ${row.reason} | ${text(row.mode)} | ${text(targetsCell(row.targets))} |`,
         ),
         'plan entries',
       ),

@@ -1,5 +1,6 @@
 import type { Hazard } from '../manifest/diff-manifests.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
+import { describeModeReason } from '../plan/purge-mode.ts';
 import { code, text } from './render-markdown.ts';
 
 /** What a plan comment shows: the release's diff against the baseline, and what deploy would do. */
@@ -68,6 +69,11 @@ export function renderPlanMarkdown(view: PlanView, maxChars = DEFAULT_PLAN_CHARS
       `#### ${text(provider.provider)} (${text(provider.type)}): ${provider.entries.length} requests`,
       '',
     );
+    if (provider.repurge !== undefined && provider.entries.length > 0)
+      out.push(
+        `Shielded: the same ${provider.entries.length} requests again ${provider.repurge.afterSeconds} s later.`,
+        '',
+      );
     if (provider.entries.length === 0) out.push('_nothing to purge_', '');
     else out.push(...list(provider.entries, entryLine));
   }
@@ -88,7 +94,12 @@ function entryLine(entry: PlanEntry): string {
   const shown = items.slice(0, MAX_ITEMS).map(code).join(', ');
   const more = items.length > MAX_ITEMS ? ` and ${items.length - MAX_ITEMS} more` : '';
   const what = entry.kind === 'everything' ? 'everything on' : `${items.length} ${entry.kind}:`;
-  return `- **${entry.reason}**: ${what} ${shown}${more}`;
+  // Hard or soft, and why (purge-mode.ts); a plan before version 3 says nothing: hard.
+  const mode =
+    entry.modeReason === undefined
+      ? ''
+      : ` _(${entry.mode ?? 'hard'}: ${text(describeModeReason(entry.modeReason))})_`;
+  return `- **${entry.reason}**: ${what} ${shown}${more}${mode}`;
 }
 
 function list<T>(items: readonly T[], line: (item: T) => string): string[] {

@@ -2,9 +2,14 @@ import type { ManifestDiff } from '../manifest/diff-manifests.ts';
 import type { OriginDecision } from '../pipeline/decide-origin-style.ts';
 import type { DeployResult } from '../pipeline/result.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
+import { describeModeReason } from '../plan/purge-mode.ts';
 import type { PurgeSummary } from '../purge/execute-plan.ts';
+import type { VerifyReport } from '../verify/report-types.ts';
 import type { VerifyResult } from '../verify/verify-release.ts';
+import { invalidationLines } from './invalidation-lines.ts';
+import { purgeOrderLine } from './plan-rows.ts';
 import { printable } from './printable.ts';
+import { scopeLine, vantageTextLines } from './vantage-sections.ts';
 
 /** Human text for a diff: one line a file, with the reason a hazard matters. */
 export function renderDiffText(diff: ManifestDiff): string {
@@ -28,18 +33,45 @@ const HAZARD_TEXT = {
 } as const;
 
 function describeEntry(entry: PlanEntry): string[] {
+  // Why it is purged, and how: `(changed, soft: validator-changed)` (purge-mode.ts).
+  const why =
+    entry.modeReason === undefined
+      ? entry.reason
+      : `${entry.reason}, ${entry.mode ?? 'hard'}: ${entry.modeReason}`;
   switch (entry.kind) {
     case 'urls':
-      return entry.urls.map((url) => `${url}  (${entry.reason})`);
+      return entry.urls.map((url) => `${url}  (${why})`);
     case 'prefixes':
-      return entry.prefixes.map((prefix) => `prefix ${prefix}  (${entry.reason})`);
+      return entry.prefixes.map((prefix) => `prefix ${prefix}  (${why})`);
     case 'tags':
-      return [`tags ${entry.tags.join(' ')}  (${entry.reason})`];
+      return [`tags ${entry.tags.join(' ')}  (${why})`];
     case 'hosts':
-      return [`hosts ${entry.hosts.join(' ')}  (${entry.reason})`];
+      return [`hosts ${entry.hosts.join(' ')}  (${why})`];
     case 'everything':
-      return [`everything  (${entry.reason})`];
+      return [`everything  (${why})`];
   }
+}
+
+/** `, purge.mode auto, then again after 2 s (shield)`: how a provider's entries are purged. */
+function providerNote(provider: PurgePlan['providers'][number]): string {
+  const mode = provider.mode === undefined ? '' : `, purge.mode ${provider.mode}`;
+  const again =
+    provider.repurge === undefined
+      ? ''
+      : `, then all again after ${provider.repurge.afterSeconds} s (shield)`;
+  return `${mode}${again}`;
+}
+
+/** One line per mode reason the plan uses: what each code means. */
+function modeLegend(plan: PurgePlan): string[] {
+  const reasons = new Set(
+    plan.providers.flatMap((provider) =>
+      provider.entries.flatMap((entry) =>
+        entry.modeReason === undefined ? [] : [entry.modeReason],
+      ),
+    ),
+  );
+  return [...reasons].sort().map((reason) => `${reason}: ${describeModeReason(reason)}`);
 }
 
 /** How the origin builds validators, and why edgepurge thinks so. */
@@ -56,21 +88,30 @@ export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): str
   const lines: string[] = [];
   for (const path of toTouch) lines.push(`touch ${printable(path)}`);
   for (const provider of plan.providers) {
-    lines.push(`${provider.provider} (${provider.type}): ${provider.entries.length} batches`);
+    lines.push(
+      `${provider.provider} (${provider.type}): ${provider.entries.length} batches${providerNote(provider)}`,
+    );
     for (const entry of provider.entries)
       for (const line of describeEntry(entry)) lines.push(`  ${line}`);
   }
+  lines.push(...modeLegend(plan));
   if (plan.urls === 0) lines.push('nothing to purge');
   return `${lines.join('\n')}\n`;
 }
 
 export function renderVerifyText(
-  verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'> & { readonly notes?: readonly string[] },
+  verify: Pick<VerifyResult, 'ok' | 'checked' | 'stale'> & {
+    readonly notes?: readonly string[];
+  } & Partial<Pick<VerifyReport, 'shard' | 'merged' | 'vantage'>>,
 ): string {
   const lines = verify.stale.map(
     (stale) => `  STALE ${printable(stale.url)}: ${printable(stale.reason)}`,
   );
   for (const note of verify.notes ?? []) lines.push(`  note: ${printable(note)}`);
+  // Where the proof comes from: a shard of the URLs, and the vantage locations.
+  const scope = scopeLine(verify);
+  if (scope !== undefined) lines.push(printable(scope));
+  for (const line of vantageTextLines(verify)) lines.push(printable(line));
   lines.push(
     verify.ok
       ? `verified: ${verify.checked} URLs fresh`
@@ -87,6 +128,9 @@ export function renderPurgeText(purge: PurgeSummary): string {
   lines.push(
     `purged: ${purge.urls} URLs, ${purge.prefixes} prefixes in ${purge.requests} requests`,
   );
+  const order = purgeOrderLine(purge);
+  if (order !== undefined) lines.push(order);
+  for (const line of invalidationLines(purge)) lines.push(`  ${printable(line)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,4 +1,6 @@
 import type { RecordedValidators } from '../manifest/manifest.ts';
+import type { MergedInfo, ShardInfo } from './shard.ts';
+import type { VantageReport } from './vantage/vantage-report.ts';
 
 /**
  * What verification found, as data: every check with a stable id, a severity, the URL, what was
@@ -88,4 +90,10 @@ export interface VerifyReport {
   readonly notes?: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
+  /** `verify.vantage`: the same URLs as fetched from probes elsewhere (a sample of them). */
+  readonly vantage?: VantageReport;
+  /** `verify --shard I/N`: which part of the URLs this report proves, and of what release. */
+  readonly shard?: ShardInfo;
+  /** `report merge`: the shard reports this one was combined from. */
+  readonly merged?: MergedInfo;
 }

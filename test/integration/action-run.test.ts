@@ -178,7 +178,7 @@ describe('the Action against the embedded edge and the GitHub fake', () => {
     const planned = await run('pull_request', { command: 'plan', plan: 'plan.json' });
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
     const plan = JSON.parse(await readFile(join(files.workspace, 'plan.json'), 'utf8'));
-    expect(plan).toMatchObject({ version: 2, digests: { baseline: 'none' } });
+    expect(plan).toMatchObject({ version: 3, digests: { baseline: 'none' } });
 
     await writeFile(join(files.workspace, 'site', 'late.html'), '<h1>not reviewed</h1>\n');
     const stale = await run('push', { command: 'deploy', plan: 'plan.json' });

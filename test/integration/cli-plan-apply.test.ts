@@ -119,7 +119,7 @@ describe('plan --out, then deploy --plan', () => {
   it('applies exactly the plan: the requests sent are its entries, and --json carries it with reasons', async () => {
     await secondRelease();
     const plan = await planOut();
-    expect(plan).toMatchObject({ version: 2, touch: ['about/index.html', 'assets/app.js'] });
+    expect(plan).toMatchObject({ version: 3, touch: ['about/index.html', 'assets/app.js'] });
     expect(plan.digests.baseline).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.digests.release).toMatch(/^[0-9a-f]{64}$/);
     expect(varnish.seen).toEqual([]);
@@ -203,7 +203,7 @@ describe('plan --out, then deploy --plan', () => {
 
     await writeFile(join(work, 'old.json'), JSON.stringify({ ...plan, version: 1 }));
     const old = await run('deploy', '--plan', 'old.json');
-    expect(old.stderr).toMatch(/plan of version 1; this edgepurge applies version 2/);
+    expect(old.stderr).toMatch(/plan of version 1; this edgepurge applies version 3/);
     await expectNothingDone(old, baseline, /--plan/);
 
     const entries = plan.providers[0]?.entries ?? [];

@@ -28,6 +28,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   varnish: { type: 'varnish', endpoints: ['http://127.0.0.1:9'] },
   cloudflare: { type: 'cloudflare', zoneId: '0123456789abcdef0123456789abcdef' },
   fastly: { type: 'fastly', serviceId: 'SERVICE', soft: true },
+  cloudfront: { type: 'cloudfront', distributionId: 'E2QWRUHAPOMQZL' },
 };
 const ENV = { CLOUDFLARE_API_TOKEN: 'cf-token-0123456789', FASTLY_API_TOKEN: 'fastly-0123456789' };
 

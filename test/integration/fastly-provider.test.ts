@@ -156,6 +156,8 @@ describe('Fastly provider: requests', () => {
       maxHostsPerRequest: 0,
       everything: true,
       concurrency: 2,
+      // URL and key purges can be soft; purge_all cannot (purge.mode decides per entry).
+      softKinds: ['urls', 'tags'],
     });
     const error = await failure(
       provider(fake).purge({ kind: 'prefixes', prefixes: ['www.example.com/a/'] }, signal),

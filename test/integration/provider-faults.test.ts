@@ -19,8 +19,10 @@ import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
 import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
 import { silentLogger } from '../../src/log.ts';
 import { deploy } from '../../src/pipeline/deploy.ts';
+import { urlToInvalidationPath } from '../../src/plan/cloudfront-paths.ts';
 import type { PlanEntry, PurgePlan } from '../../src/plan/plan-purges.ts';
 import { createCloudflareProvider } from '../../src/providers/cloudflare.ts';
+import { createCloudfrontProvider } from '../../src/providers/cloudfront.ts';
 import { createFastlyProvider } from '../../src/providers/fastly.ts';
 import {
   batchTargets,
@@ -33,6 +35,7 @@ import { executePlan, type PurgeSummary } from '../../src/purge/execute-plan.ts'
 import { type Journal, noJournal } from '../../src/purge/journal.ts';
 import type { RetryPolicy } from '../../src/purge/retry-policy.ts';
 import { startFakeCloudflare } from '../support/fake-cloudflare.ts';
+import { cloudfrontErrorBody, startFakeCloudfront } from '../support/fake-cloudfront.ts';
 import { type FakeFastly, startFakeFastly } from '../support/fake-fastly.ts';
 import type { FakeAnswer, FakeServer } from '../support/fake-http.ts';
 import { startFakeVarnish } from '../support/fake-varnish.ts';
@@ -207,6 +210,31 @@ const fastlyFaults: Faults = {
   server: (status) => ({ status, body: { msg: 'Internal Server Error' } }),
 };
 
+// CloudFront throttles with the AWS error document; here as a 429 (as an API gateway in front
+// answers), with Throttling, the code the SDK itself classifies as throttling. Its 5xx are
+// InternalError / ServiceUnavailable in the same document.
+const cloudfrontFaults: Faults = {
+  rateLimited: () => ({
+    status: 429,
+    headers: { 'content-type': 'text/xml' },
+    body: cloudfrontErrorBody('Sender', 'Throttling', 'Rate exceeded'),
+  }),
+  server: (status) => ({
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: cloudfrontErrorBody(
+      'Receiver',
+      status === 503 ? 'ServiceUnavailable' : 'InternalError',
+      'We encountered an internal error. Please try again.',
+    ),
+  }),
+};
+const CF_DISTRIBUTION = 'E2QWRUHAPOMQZL';
+const AWS_KEY = {
+  accessKeyId: 'AKIAFAULTSTEST000001',
+  secretAccessKey: 'faults-secret-0123456789abcdef',
+};
+
 const ROWS: readonly Row[] = [
   {
     name: 'Varnish, per-URL PURGE to a fleet of two nodes',
@@ -255,6 +283,42 @@ const ROWS: readonly Row[] = [
         acceptedRequests: Math.ceil(all.length / provider.capabilities.maxUrlsPerRequest),
         acceptedTargets: () => fake.purged().files,
         close: () => fake.server.close(),
+      };
+    },
+  },
+  {
+    name: 'CloudFront, invalidations through the AWS SDK',
+    beforeStorm: 2,
+    async start() {
+      const fake = await startFakeCloudfront({ ...AWS_KEY, distributions: [CF_DISTRIBUTION] });
+      // wait: false — the executor's retries are under test here, not the polling (see
+      // cloudfront-provider.test.ts); 6 invalidations of 100 paths stay within the quotas.
+      const provider = createCloudfrontProvider(
+        {
+          type: 'cloudfront',
+          distributionId: CF_DISTRIBUTION,
+          wait: false,
+          timeoutSeconds: 60,
+          freePathsPerMonth: 1000,
+          endpoint: fake.url,
+        },
+        { credentials: AWS_KEY },
+      );
+      const all = urls(600);
+      const byPath = new Map(all.map((raw) => [urlToInvalidationPath(raw), raw]));
+      return {
+        provider,
+        faults: cloudfrontFaults,
+        servers: [fake.server],
+        entries: entries('urls', all, 100),
+        recorded: () => fake.paths(),
+        expected: all.map(urlToInvalidationPath),
+        acceptedRequests: 6,
+        acceptedTargets: () => fake.paths().map((path) => byPath.get(path) ?? path),
+        async close() {
+          await provider.close?.();
+          await fake.server.close();
+        },
       };
     },
   },

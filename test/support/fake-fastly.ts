@@ -31,8 +31,10 @@ export interface FakeFastlyPurged {
   readonly keys: string[];
   /** Accepted purge_all requests. */
   readonly all: number;
-  /** Accepted URL and key purges that carried Fastly-Soft-Purge. */
+  /** Accepted URL and key purges that carried Fastly-Soft-Purge: 1. */
   readonly soft: number;
+  /** The URLs (`host/path`) and keys of those soft purges, in order: what was marked stale. */
+  readonly softTargets: string[];
 }
 
 export interface FakeFastly {
@@ -61,7 +63,13 @@ const RATE_LIMITED_OPS = new Set(['all']);
  *   (https://github.com/fastly/fastly-php/issues/53).
  */
 export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeFastly> {
-  const purged = { urls: [] as string[], keys: [] as string[], all: 0, soft: 0 };
+  const purged = {
+    urls: [] as string[],
+    keys: [] as string[],
+    all: 0,
+    soft: 0,
+    softTargets: [] as string[],
+  };
   const budget = options.rateLimit === undefined ? undefined : { ...options.rateLimit };
   let sequence = 0;
   const purgeId = () => `${++sequence}-${Math.floor(Date.now() / 1000)}-${100000 + sequence}`;
@@ -94,7 +102,10 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
       return { status: 401, body: { msg: 'Provided credentials are missing or invalid' } };
     }
     if (request.method !== 'POST') return answer(405, { msg: 'Method not allowed' });
-    const soft = request.headers['fastly-soft-purge'] !== undefined;
+    // "To make a purge soft, add the following HTTP request header when making the API request:
+    // Fastly-Soft-Purge: 1" (https://docs.fastly.com/en/guides/purging-via-api): the value 1,
+    // on a single-URL, key or bulk-key purge; anything else is an ordinary (hard) purge.
+    const soft = request.headers['fastly-soft-purge'] === '1';
     const route = parseRoute(request.url);
     if (route === undefined) return answer(404, { msg: 'Record not found' });
     if (route.op === 'url') {
@@ -102,6 +113,7 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
       if (failed !== undefined) return failed;
       purged.urls.push(route.cachedUrl);
       if (soft) purged.soft += 1;
+      if (soft) purged.softTargets.push(route.cachedUrl);
       return answer(200, { status: 'ok', id: purgeId() });
     }
     if (route.serviceId !== options.serviceId) {
@@ -125,6 +137,7 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
         if (failed !== undefined) return failed;
         purged.keys.push(route.key);
         if (soft) purged.soft += 1;
+        if (soft) purged.softTargets.push(route.key);
         return answer(200, { status: 'ok', id: purgeId() });
       }
       case 'keys': {
@@ -142,6 +155,7 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
         if (failed !== undefined) return failed;
         purged.keys.push(...keys);
         if (soft) purged.soft += 1;
+        if (soft) purged.softTargets.push(...keys);
         return answer(200, Object.fromEntries(keys.map((key) => [key, purgeId()])));
       }
     }
@@ -156,6 +170,7 @@ export async function startFakeFastly(options: FakeFastlyOptions): Promise<FakeF
       keys: [...purged.keys],
       all: purged.all,
       soft: purged.soft,
+      softTargets: [...purged.softTargets],
     }),
   };
 }

@@ -20,7 +20,7 @@ describe('the provider registry', () => {
     expect(providerSchema.options).toEqual(PROVIDERS.map((definition) => definition.schema));
     const wrong = providerSchema.safeParse({ type: 'akamai' });
     expect(wrong.error?.issues[0]?.message).toBe(
-      'unsupported provider type; use "varnish", "cloudflare" or "fastly"',
+      'unsupported provider type; use "varnish", "cloudflare", "fastly" or "cloudfront"',
     );
   });
 
@@ -31,9 +31,10 @@ describe('the provider registry', () => {
       plan: { type: 'string' },
       'service-id': { type: 'string' },
       soft: { type: 'boolean' },
+      'distribution-id': { type: 'string' },
     });
     expect(PURGE_PROVIDER_USAGE).toBe(
-      '[--endpoint URL…] (varnish) [--zone-id ID --plan PLAN] (cloudflare) [--service-id ID --soft] (fastly)',
+      '[--endpoint URL…] (varnish) [--zone-id ID --plan PLAN] (cloudflare) [--service-id ID --soft] (fastly) [--distribution-id ID] (cloudfront)',
     );
   });
 
@@ -51,6 +52,10 @@ describe('the provider registry', () => {
       { type: 'cloudflare', zoneId: 'abc' },
     ],
     [{ 'service-id': 'S' }, { type: 'fastly', serviceId: 'S', soft: false }],
+    [
+      { 'distribution-id': 'E2QWRUHAPOMQZL' },
+      { type: 'cloudfront', distributionId: 'E2QWRUHAPOMQZL' },
+    ],
     [
       { 'service-id': 'S', soft: true },
       { type: 'fastly', serviceId: 'S', soft: true },

@@ -18,6 +18,7 @@ import {
   providerFromFlags,
 } from '../../providers/registry.ts';
 import { executePlan } from '../../purge/execute-plan.ts';
+import { repurgeAfterOf } from '../../purge/purge-rounds.ts';
 import { renderPlanText, renderPurgeText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
@@ -86,7 +87,10 @@ export async function purgeCommand(args: readonly string[], io: CliIO): Promise<
     redactor: io.redactor,
   });
   const providers = dryRun ? real.map((provider) => dryRunProvider(provider, calls)) : real;
-  const plan = manualPurgePlan(targets, providers, baseUrl, LABELS);
+  const plan = manualPurgePlan(targets, providers, baseUrl, LABELS, {
+    ...(config === undefined ? {} : { mode: config.purge.mode }),
+    repurgeAfter: repurgeAfterOf(configs),
+  });
   if (everything && !dryRun && !(await confirmEverything(io, values.yes === true, configs))) {
     io.stderr.write('not purged\n');
     return 1;

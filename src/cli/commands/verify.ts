@@ -3,17 +3,19 @@ import { requireManifestFile } from '../../manifest/baseline-file.ts';
 import { verifyReleaseFiles } from '../../pipeline/verify-release-files.ts';
 import { renderVerifyText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
+import { parseShard } from '../../verify/shard.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
 import { emitReports, urlTable, verifyProgress } from '../verify-output.ts';
 
-export const USAGE = `edgepurge verify [--manifest FILE] [--previous FILE] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge verify [--manifest FILE] [--previous FILE] [--shard I/N] [--report FILE.md|FILE.html]… ${CONFIG_USAGE}`;
 
 /**
  * `edgepurge verify`: the checks alone. The release is --manifest (default: a scan of `dir`);
  * with --previous only what changed since it is checked (and removed files must be gone),
- * else every file of the release.
+ * else every file of the release. `--shard I/N` checks a deterministic 1/N of the URLs (a hash
+ * of each URL), for a matrix of runners whose `--json` reports `report merge` combines.
  */
 export async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(
@@ -24,10 +26,12 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
       manifest: { type: 'string' },
       previous: { type: 'string' },
       report: { type: 'string', multiple: true },
+      shard: { type: 'string' },
     },
     USAGE,
     { min: 0, max: 0 },
   );
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
   const manifest =
@@ -44,6 +48,8 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
       ...(manifest === undefined ? {} : { manifest }),
       ...(previous === undefined ? {} : { previous }),
       onProgress: progress.onProgress,
+      ...(shard === undefined ? {} : { shard }),
+      env: io.env,
       signal: io.signal,
       log: ioLogger(io),
     });
