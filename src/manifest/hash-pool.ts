@@ -62,7 +62,7 @@ interface Posted extends Work {
  */
 export class HashPool {
   readonly #walker: Walker;
-  readonly #files: Record<string, FileEntry>;
+  readonly #put: (path: string, entry: FileEntry) => void;
   readonly #options: ScanOptions;
   readonly #count: number;
   readonly #workers: Worker[] = [];
@@ -87,9 +87,10 @@ export class HashPool {
   #resolve: () => void = () => {};
   #reject: (error: unknown) => void = () => {};
 
-  constructor(walker: Walker, files: Record<string, FileEntry>, options: ScanOptions) {
+  /** `put` receives each file's entry, in walk order (scan-dir.ts: a record or packed columns). */
+  constructor(walker: Walker, put: (path: string, entry: FileEntry) => void, options: ScanOptions) {
     this.#walker = walker;
-    this.#files = files;
+    this.#put = put;
     this.#options = options;
     const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
     const slots = count * BATCHES_PER_WORKER;
@@ -353,18 +354,6 @@ export class HashPool {
         });
       }
     }
-  }
-
-  #put(path: string, entry: FileEntry): void {
-    // A file named `__proto__` must become a key, not the object's prototype.
-    if (path === '__proto__') {
-      Object.defineProperty(this.#files, path, {
-        value: entry,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else this.#files[path] = entry;
   }
 }
 

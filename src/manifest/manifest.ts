@@ -105,6 +105,34 @@ export function comparePaths(a: string, b: string): number {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+// What a refused manifest is told, shared with the streaming reader (manifest-stream-parser.ts).
+export const ENTRY_NEEDS = 'needs size, mtimeMs, sha256 (64 hex digits) and type';
+export const UNSAFE_PATH = 'is not a relative path inside the publish directory';
+export const FILES_NOT_OBJECT = '"files" must be an object of path → entry';
+export const VALIDATORS_NOT_OBJECT =
+  '"validators" must be an object of URL → { etag, lastModified }';
+export const VALIDATOR_NEEDS = 'needs etag and lastModified as strings (either may be absent)';
+
+/** A manifest refused (exit 2) for `message`, naming `source` and the entry `at` fault. */
+export function manifestError(source: string, message: string, at: string): InputError {
+  return new InputError('E_MANIFEST', `${source}: ${message}`, {
+    at,
+    hint: 'pass a manifest written by `edgepurge manifest`; do not edit it by hand',
+  });
+}
+
+/** A manifest of a version this build does not read (`version` as the file holds it). */
+export function manifestVersionError(source: string, version: unknown): InputError {
+  return new InputError(
+    'E_MANIFEST_VERSION',
+    `${source} has manifest version ${JSON.stringify(version)}; this edgepurge reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}`,
+    {
+      at: `${source}: version`,
+      hint: 'a newer edgepurge wrote it: upgrade edgepurge, or write the manifest again with this version',
+    },
+  );
+}
+
 /**
  * Parses and validates manifest JSON text. Throws InputError (exit 2) naming `source` and the
  * entry at fault: malformed JSON, another version, a path that is absolute or climbs out.
@@ -120,28 +148,18 @@ export function parseManifest(text: string, source: string): Manifest {
     });
   }
   const fail = (message: string, at: string): never => {
-    throw new InputError('E_MANIFEST', `${source}: ${message}`, {
-      at,
-      hint: 'pass a manifest written by `edgepurge manifest`; do not edit it by hand',
-    });
+    throw manifestError(source, message, at);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return fail('a manifest is a JSON object', source);
   }
   const record = raw as Record<string, unknown>;
   if (!READABLE_MANIFEST_VERSIONS.includes(record.version as number)) {
-    throw new InputError(
-      'E_MANIFEST_VERSION',
-      `${source} has manifest version ${JSON.stringify(record.version)}; this edgepurge reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}`,
-      {
-        at: `${source}: version`,
-        hint: 'a newer edgepurge wrote it: upgrade edgepurge, or write the manifest again with this version',
-      },
-    );
+    throw manifestVersionError(source, record.version);
   }
   const files = record.files;
   if (typeof files !== 'object' || files === null || Array.isArray(files)) {
-    return fail('"files" must be an object of path → entry', 'files');
+    return fail(FILES_NOT_OBJECT, 'files');
   }
   const out = emptyFiles();
   let count = 0;
@@ -150,7 +168,7 @@ export function parseManifest(text: string, source: string): Manifest {
     // Built only for an error: a manifest holds up to a million entries.
     const at = () => `files[${JSON.stringify(path)}]`;
     if (!isSafeRelativePath(path)) {
-      fail(`${at()} is not a relative path inside the publish directory`, at());
+      fail(`${at()} ${UNSAFE_PATH}`, at());
     }
     const entry = value as Record<string, unknown> | null;
     if (
@@ -164,7 +182,7 @@ export function parseManifest(text: string, source: string): Manifest {
       !SHA256_HEX.test(entry.sha256) ||
       typeof entry.type !== 'string'
     ) {
-      fail(`${at()} needs size, mtimeMs, sha256 (64 hex digits) and type`, at());
+      fail(`${at()} ${ENTRY_NEEDS}`, at());
     }
     const ok = entry as { size: number; mtimeMs: number; sha256: string; type: string };
     out[path] = { size: ok.size, mtimeMs: ok.mtimeMs, sha256: ok.sha256, type: ok.type };
@@ -203,7 +221,7 @@ function parseValidators(
 ): Record<string, RecordedValidators> | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail('"validators" must be an object of URL → { etag, lastModified }', 'validators');
+    return fail(VALIDATORS_NOT_OBJECT, 'validators');
   }
   const out: Record<string, RecordedValidators> = Object.create(null);
   for (const [url, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -216,7 +234,7 @@ function parseValidators(
       (entry.etag !== undefined && typeof entry.etag !== 'string') ||
       (entry.lastModified !== undefined && typeof entry.lastModified !== 'string')
     ) {
-      fail(`${at} needs etag and lastModified as strings (either may be absent)`, at);
+      fail(`${at} ${VALIDATOR_NEEDS}`, at);
     }
     const ok = entry as { etag?: string; lastModified?: string };
     out[url] = {

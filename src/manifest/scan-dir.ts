@@ -1,5 +1,7 @@
 import { HashPool } from './hash-pool.ts';
 import { type FileEntry, GENERATOR, MANIFEST_VERSION, type Manifest } from './manifest.ts';
+import { PackedFilesBuilder } from './packed-files-builder.ts';
+import type { PackedManifest } from './packed-manifest.ts';
 import { Walker } from './walk-dir.ts';
 
 export interface ScanOptions {
@@ -28,17 +30,52 @@ export interface ScanOptions {
  * @throws JobError `E_SCAN_RACE` when a file vanishes or changes while it is scanned.
  */
 export async function scanDir(dir: string, options: ScanOptions = {}): Promise<Manifest> {
+  const files: Record<string, FileEntry> = {};
+  const header = await scanInto(dir, options, (path, entry) => {
+    // A file named `__proto__` must become a key, not the object's prototype.
+    if (path === '__proto__') {
+      Object.defineProperty(files, path, {
+        value: entry,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else files[path] = entry;
+  });
+  return { ...header, files };
+}
+
+/**
+ * `scanDir` into the packed form: the same entries, held in columns as they are hashed
+ * (~100 B per file instead of ~600), never as one object per file.
+ */
+export async function scanDirPacked(
+  dir: string,
+  options: ScanOptions = {},
+): Promise<PackedManifest> {
+  const builder = new PackedFilesBuilder();
+  const header = await scanInto(dir, options, (path, entry) => {
+    const index = builder.add(path, entry.size, entry.mtimeMs, entry.type);
+    builder.setShaHex(index, entry.sha256);
+  });
+  return { ...header, files: builder.finish().files };
+}
+
+/** Walks and hashes `dir`, handing each entry to `put` in walk order; the manifest's header. */
+async function scanInto(
+  dir: string,
+  options: ScanOptions,
+  put: (path: string, entry: FileEntry) => void,
+): Promise<Omit<Manifest, 'files'>> {
   options.signal?.throwIfAborted();
   const createdAt = (options.now ?? (() => new Date()))().toISOString();
   const walker = new Walker(dir);
-  const files: Record<string, FileEntry> = {};
   const first = walker.next();
-  if (first !== undefined) await new HashPool(walker, files, options).run(first);
+  if (first !== undefined) await new HashPool(walker, put, options).run(first);
   return {
     version: MANIFEST_VERSION,
     generator: GENERATOR,
     createdAt,
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    files,
   };
 }

@@ -1,0 +1,152 @@
+import { comparePaths } from './manifest.ts';
+import type { PackedFiles } from './packed-manifest.ts';
+import { decodeHex } from './read-file-entry.ts';
+
+const INITIAL_CAPACITY = 1024;
+
+/** What `finish` hands back: the columns, and the first path given twice (if any). */
+export interface BuiltFiles {
+  readonly files: PackedFiles;
+  readonly duplicate?: string;
+}
+
+/**
+ * Collects file entries into `PackedFiles` columns that grow by doubling. Entries may come in
+ * any order; in `comparePaths` order (a manifest this build wrote) nothing is sorted again.
+ */
+export class PackedFilesBuilder {
+  #count = 0;
+  #capacity = INITIAL_CAPACITY;
+  #paths: string[] = [];
+  #sha256 = new Uint8Array(INITIAL_CAPACITY * 32);
+  #sizes = new Float64Array(INITIAL_CAPACITY);
+  #mtimes = new Float64Array(INITIAL_CAPACITY);
+  #typeIds: Uint16Array | Uint32Array = new Uint16Array(INITIAL_CAPACITY);
+  #types: string[] = [];
+  #typeIndex = new Map<string, number>();
+  #sorted = true;
+  #duplicate: string | undefined;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Appends an entry (its hash is set next, with `setSha` or `setShaHex`) and returns its index. */
+  add(path: string, size: number, mtimeMs: number, type: string): number {
+    return this.addWithTypeId(path, size, mtimeMs, this.typeIdOf(type));
+  }
+
+  /** The id of content type `type`, added to the table if new. */
+  typeIdOf(type: string): number {
+    let typeId = this.#typeIndex.get(type);
+    if (typeId === undefined) {
+      typeId = this.#types.length;
+      this.#types.push(type);
+      this.#typeIndex.set(type, typeId);
+      // A hand-made manifest may hold more distinct types than 16 bits count.
+      if (typeId === 0x10000) this.#typeIds = Uint32Array.from(this.#typeIds);
+    }
+    return typeId;
+  }
+
+  /** `add`, with the type's id from `typeIdOf`. */
+  addWithTypeId(path: string, size: number, mtimeMs: number, typeId: number): number {
+    const index = this.#count;
+    if (index === this.#capacity) this.#grow();
+    if (index > 0) {
+      const order = comparePaths(this.#paths[index - 1] as string, path);
+      if (order === 0) this.#duplicate ??= path;
+      else if (order > 0) this.#sorted = false;
+    }
+    this.#paths.push(path);
+    this.#sizes[index] = size;
+    this.#mtimes[index] = mtimeMs;
+    this.#typeIds[index] = typeId;
+    this.#count = index + 1;
+    return index;
+  }
+
+  /** Sets entry `index`'s hash from 64 lower-case hex digits; false when they are not. */
+  setShaHex(index: number, hex: string): boolean {
+    return decodeHex(hex, this.#sha256.subarray(index * 32, index * 32 + 32));
+  }
+
+  /** Sets entry `index`'s hash from its 32 bytes. */
+  setSha(index: number, sha256: Uint8Array): void {
+    const target = this.#sha256;
+    const offset = index * 32;
+    for (let k = 0; k < 32; k++) target[offset + k] = sha256[k] as number;
+  }
+
+  /**
+   * The columns, trimmed to the entries added and sorted by path, and the first path added
+   * twice (then the columns keep both copies; the caller refuses the manifest).
+   */
+  finish(): BuiltFiles {
+    const count = this.#count;
+    let files: PackedFiles = {
+      count,
+      paths: this.#paths,
+      // Views, not copies: a copy would double the peak, and glibc keeps freed blocks of this
+      // size mapped; the capacity left over is under half of 50 bytes per file.
+      sha256: this.#sha256.subarray(0, count * 32),
+      sizes: this.#sizes.subarray(0, count),
+      mtimes: this.#mtimes.subarray(0, count),
+      typeIds: this.#typeIds.subarray(0, count),
+      types: this.#types,
+    };
+    let duplicate = this.#duplicate;
+    if (!this.#sorted) {
+      files = sortFiles(files);
+      for (let i = 1; i < count && duplicate === undefined; i++) {
+        if (files.paths[i] === files.paths[i - 1]) duplicate = files.paths[i];
+      }
+    }
+    return duplicate === undefined ? { files } : { files, duplicate };
+  }
+
+  #grow(): void {
+    const capacity = this.#capacity * 2;
+    this.#sha256 = grown(this.#sha256, new Uint8Array(capacity * 32));
+    this.#sizes = grown(this.#sizes, new Float64Array(capacity));
+    this.#mtimes = grown(this.#mtimes, new Float64Array(capacity));
+    this.#typeIds = grown(
+      this.#typeIds,
+      this.#typeIds instanceof Uint16Array ? new Uint16Array(capacity) : new Uint32Array(capacity),
+    );
+    this.#capacity = capacity;
+  }
+}
+
+function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
+
+/** The columns reordered by path (a manifest not written in order: by hand, by another tool). */
+function sortFiles(files: PackedFiles): PackedFiles {
+  const { count, paths } = files;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) =>
+    comparePaths(paths[a] as string, paths[b] as string),
+  );
+  const sha256 = new Uint8Array(count * 32);
+  const sizes = new Float64Array(count);
+  const mtimes = new Float64Array(count);
+  const typeIds =
+    files.typeIds instanceof Uint16Array ? new Uint16Array(count) : new Uint32Array(count);
+  order.forEach((from, to) => {
+    sha256.set(files.sha256.subarray(from * 32, from * 32 + 32), to * 32);
+    sizes[to] = files.sizes[from] as number;
+    mtimes[to] = files.mtimes[from] as number;
+    typeIds[to] = files.typeIds[from] as number;
+  });
+  return {
+    count,
+    paths: order.map((from) => paths[from] as string),
+    sha256,
+    sizes,
+    mtimes,
+    typeIds,
+    types: files.types,
+  };
+}
