@@ -14,6 +14,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   purge: () => import('./bench/purge.ts'),
   verify: () => import('./bench/verify.ts'),
   hash: () => import('./bench/hash.ts'),
+  scale: () => import('./bench/scale.ts'),
+  packed: () => import('./bench/packed.ts'),
 };
 
 const asked = process.argv.slice(2);

@@ -6,11 +6,11 @@ import {
   isSafeRelativePath,
   type Manifest,
   parseManifest,
-  serializeManifest,
 } from '../manifest/manifest.ts';
 import type { BaselineStore } from '../pipeline/baseline-store.ts';
 import type { Redactor } from '../redact.ts';
 import { gitHubStatus, toGitHubError } from './github-error.ts';
+import { gunzipManifest, gzipManifest } from './manifest-gzip.ts';
 import type { GitHubClient } from './octokit.ts';
 
 export interface StateBranchStoreOptions {
@@ -26,6 +26,8 @@ export interface StateBranchStoreOptions {
   readonly redactor?: Redactor;
   /** The commit deployed (`GITHUB_SHA`), named in the state commit's message. */
   readonly revision?: string;
+  /** The largest gzipped baseline saved; MAX_STATE_BLOB_BYTES (GitHub's limit) by default. */
+  readonly maxBlobBytes?: number;
 }
 
 /** The branch tip a read saw: the commit, and its tree (the base of the next tree). */
@@ -34,15 +36,26 @@ interface Tip {
   readonly tree: string;
 }
 
+/**
+ * The largest blob saved: GitHub refuses files over 100 MB in a repository ("You will not be
+ * allowed to push files larger than 100 MB", help.github.com/articles/working-with-large-files)
+ * and reads blobs through the Git Data API "up to 100 megabytes in size"
+ * (docs.github.com/rest/git/blobs#get-a-blob). Counted in decimal megabytes, the stricter reading.
+ */
+export const MAX_STATE_BLOB_BYTES = 100 * 1000 * 1000;
+
 // Non-forced ref updates that lost a race: GitHub answers 422 with these messages
 // (docs.github.com/en/rest/git/refs#update-a-reference, "Update is not a fast forward";
 // #create-a-reference, "Reference already exists").
 const RACE_MESSAGE = /not a fast forward|reference already exists/i;
 
 /**
- * The baseline of each environment kept on an orphan branch of the repository, at
- * `<environment>/manifest.json`, through the Git Data API (blobs are read and written whole up
- * to 100 MB, so a manifest of 100,000 files fits; the Contents API stops reading at 1 MB).
+ * The baseline of each environment kept on an orphan branch of the repository, gzip-compressed
+ * at `<environment>/manifest.json.gz`, through the Git Data API (blobs are read and written
+ * whole up to 100 MB: a 1,000,000-file manifest is ~223 MB of JSON but ~48 MB gzipped; the
+ * Contents API stops reading at 1 MB). Branches written before compression hold
+ * `<environment>/manifest.json`: it is still read, the `.gz` winning when both exist, and the
+ * next save replaces it with the `.gz` (deleting the plain file in the same commit).
  *
  * Compare-and-swap: `read` records the tip it saw; `write` commits on top of that tip (no
  * parent when there was no branch) and moves the branch with a non-forced update, or creates
@@ -63,7 +76,8 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
       },
     );
   }
-  const path = `${environment}/manifest.json`;
+  const plainPath = `${environment}/manifest.json`;
+  const path = `${plainPath}.gz`;
   const location = `github:${branch} (${environment})`;
   const repository = `${owner}/${repo}`;
   const where = `${path} on branch ${branch} of ${repository}`;
@@ -71,6 +85,8 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
   let seen: Tip | null | undefined;
   // The blob of this environment's manifest at that tip: a save of the same bytes is skipped.
   let storedBlob: string | undefined;
+  // Whether that tip still held the uncompressed manifest.json (deleted by the next save).
+  let storedPlain = false;
 
   const call = async <T>(doing: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -134,31 +150,53 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
         request: { signal },
       }),
     );
-    const file = tree.data.tree.find((entry) => entry.path === path && entry.type === 'blob');
-    storedBlob = file?.sha;
-    if (file?.sha === undefined) {
+    const blobAt = (at: string) =>
+      tree.data.tree.find((entry) => entry.path === at && entry.type === 'blob')?.sha;
+    const gz = blobAt(path);
+    const plain = blobAt(plainPath);
+    storedPlain = plain !== undefined;
+    // The compressed file is the one this build writes: it wins over a plain one left beside it.
+    const sha = gz ?? plain;
+    storedBlob = gz;
+    if (sha === undefined) {
       log.info(`no baseline yet: ${where} does not exist (first deploy of ${environment})`);
       return undefined;
     }
-    const blob = await call(`reading ${where}`, () =>
-      octokit.rest.git.getBlob({ owner, repo, file_sha: file.sha as string, request: { signal } }),
+    const readFrom = gz === undefined ? `${plainPath} on branch ${branch} of ${repository}` : where;
+    const blob = await call(`reading ${readFrom}`, () =>
+      octokit.rest.git.getBlob({ owner, repo, file_sha: sha, request: { signal } }),
     );
-    const text = Buffer.from(
+    const bytes = Buffer.from(
       blob.data.content,
       blob.data.encoding === 'base64' ? 'base64' : 'utf8',
     );
-    return parseManifest(text.toString('utf8'), `github:${branch}:${path}`);
+    if (gz === undefined) {
+      return parseManifest(bytes.toString('utf8'), `github:${branch}:${plainPath}`);
+    }
+    return gunzipManifest(bytes, `github:${branch}:${path}`);
   };
 
   const write = async (manifest: Manifest, signal?: AbortSignal): Promise<void> => {
     // Compare-and-swap against the tip `read` saw; a store that was never read swaps against
     // the tip of now.
-    const bytes = Buffer.from(serializeManifest(manifest), 'utf8');
+    const bytes = await gzipManifest(manifest);
     // A deploy that changed nothing (the same files, the same mtimes) makes no commit: the
-    // stored blob already holds these bytes (git names a blob by the SHA-1 of its content).
+    // stored blob already holds these bytes (git names a blob by the SHA-1 of its content;
+    // gzip output carries no timestamp, so equal manifests compress to equal bytes).
     if (storedBlob !== undefined && storedBlob === gitBlobSha(bytes)) {
       log.info(`baseline unchanged: ${where} already holds this release`);
       return;
+    }
+    const maxBytes = options.maxBlobBytes ?? MAX_STATE_BLOB_BYTES;
+    if (bytes.length > maxBytes) {
+      throw new InputError(
+        'E_BASELINE_TOO_LARGE',
+        `the ${environment} baseline is ${bytes.length} bytes gzipped (${Object.keys(manifest.files).length} files), over the ${maxBytes} bytes GitHub takes in one file; nothing was written to branch ${branch} of ${repository}`,
+        {
+          at: 'saveBaseline',
+          hint: 'keep this baseline in a file instead (`saveBaseline: path/to/baseline.json`, carried between runs with actions/cache or an artifact), or split the site into environments',
+        },
+      );
     }
     const base = seen === undefined ? await readTip(signal) : seen;
     const content = bytes.toString('base64');
@@ -178,7 +216,13 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
         repo,
         // Other environments' folders stay as they are in the base tree.
         ...(base === null ? {} : { base_tree: base.tree }),
-        tree: [{ path, mode: '100644', type: 'blob', sha: blob.data.sha }],
+        tree: [
+          { path, mode: '100644', type: 'blob', sha: blob.data.sha },
+          // The uncompressed file of an older edgepurge goes: one baseline per environment.
+          ...(storedPlain
+            ? [{ path: plainPath, mode: '100644' as const, type: 'blob' as const, sha: null }]
+            : []),
+        ],
         request: { signal },
       }),
     );
@@ -224,6 +268,7 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
     });
     seen = { commit: commit.data.sha, tree: tree.data.sha };
     storedBlob = blob.data.sha;
+    storedPlain = false;
     log.info(`saved the ${environment} baseline to ${where} (${commit.data.sha.slice(0, 7)})`);
   };
 

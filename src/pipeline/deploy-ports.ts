@@ -36,7 +36,7 @@ export interface DeployPorts {
   readonly baselineStore?: BaselineStore;
   /** Default: the file at `config.journalPath`. */
   readonly journalStore?: JournalStore;
-  /** Default: createHttpClient (undici, honouring `verify.connectTo`). */
+  /** Default: createHttpClient (HTTP/1.1 keep-alive pool, honouring `verify.connectTo`). */
   readonly httpClient?: HttpClientFactory;
   /** Default: the system clock. */
   readonly clock?: Clock;

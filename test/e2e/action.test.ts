@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyPreservingMtime } from '../support/copy-preserving.ts';
 import {
@@ -93,7 +94,10 @@ describeE2E('the bundled Action on nginx + Varnish with the GitHub fake', () => 
       event: { name: event, payload },
       env: { GITHUB_API_URL: github.url, GITHUB_SHA: SHA },
     });
-  const stored = () => github.fileOnBranch('edgepurge-state', 'production/manifest.json');
+  const stored = () => {
+    const gz = github.bytesOnBranch('edgepurge-state', 'production/manifest.json.gz');
+    return gz === undefined ? undefined : gunzipSync(gz).toString('utf8');
+  };
   const edge = (urlPath: string, headers: Record<string, string> = {}) =>
     httpRequest(`${s().edgeUrl}${urlPath}`, { host: HOST, headers });
 

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EdgepurgeError, isEdgepurgeError } from '../../src/errors.ts';
 import { openBaselineStore } from '../../src/github/open-baseline-store.ts';
@@ -13,7 +14,9 @@ import {
 import { collectLog, fakeClient, makeManifest } from '../support/fake-github-client.ts';
 
 const BRANCH = 'edgepurge-state';
-const PATH = 'production/manifest.json';
+const PATH = 'production/manifest.json.gz';
+/** Where edgepurge before compression kept the baseline; still read. */
+const PLAIN_PATH = 'production/manifest.json';
 
 let fake: FakeGitHub;
 beforeEach(async () => {
@@ -31,6 +34,7 @@ function store(
     repo?: string;
     token?: string;
     log?: ReturnType<typeof collectLog>;
+    maxBlobBytes?: number;
   } = {},
 ): BaselineStore {
   return createStateBranchStore({
@@ -43,7 +47,55 @@ function store(
     branch: BRANCH,
     environment: options.environment ?? 'production',
     revision: '0123456789abcdef0123456789abcdef01234567',
+    ...(options.maxBlobBytes === undefined ? {} : { maxBlobBytes: options.maxBlobBytes }),
   });
+}
+
+/** The manifest text stored at `path` on the state branch (gunzipped), or undefined. */
+function storedText(path = PATH): string | undefined {
+  const bytes = fake.bytesOnBranch(BRANCH, path);
+  return bytes === undefined ? undefined : gunzipSync(bytes).toString('utf8');
+}
+
+/** Commits files to the state branch as another writer (an older edgepurge) would. */
+async function commitFiles(files: Record<string, Buffer>): Promise<void> {
+  const octokit = fakeClient(fake);
+  const ref = `heads/${BRANCH}`;
+  const tip = fake.refs.get(`refs/${ref}`);
+  const parent = tip === undefined ? undefined : fake.git.get(tip, 'commit');
+  const tree = await octokit.rest.git.createTree({
+    owner: 'acme',
+    repo: 'site',
+    ...(parent === undefined ? {} : { base_tree: parent.tree }),
+    tree: await Promise.all(
+      Object.entries(files).map(async ([path, content]) => {
+        const blob = await octokit.rest.git.createBlob({
+          owner: 'acme',
+          repo: 'site',
+          content: content.toString('base64'),
+          encoding: 'base64',
+        });
+        return { path, mode: '100644' as const, type: 'blob' as const, sha: blob.data.sha };
+      }),
+    ),
+  });
+  const commit = await octokit.rest.git.createCommit({
+    owner: 'acme',
+    repo: 'site',
+    message: 'older edgepurge',
+    tree: tree.data.sha,
+    parents: tip === undefined ? [] : [tip],
+  });
+  if (tip === undefined) {
+    await octokit.rest.git.createRef({
+      owner: 'acme',
+      repo: 'site',
+      ref: `refs/${ref}`,
+      sha: commit.data.sha,
+    });
+  } else {
+    await octokit.rest.git.updateRef({ owner: 'acme', repo: 'site', ref, sha: commit.data.sha });
+  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<EdgepurgeError> {
@@ -68,7 +120,7 @@ describe('state branch baseline', () => {
 
     const manifest = makeManifest(20);
     await first.write(manifest);
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(manifest));
+    expect(storedText()).toBe(serializeManifest(manifest));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     const commit = fake.git.get(tip, 'commit');
     expect(commit?.parents).toEqual([]);
@@ -94,7 +146,7 @@ describe('state branch baseline', () => {
     expect(fake.git.get(tip, 'commit')?.parents).toEqual([firstTip]);
     const update = requestsTo('PATCH', '/git/refs/heads')[0];
     expect(JSON.parse(update?.body ?? '{}')).toEqual({ sha: tip, force: false });
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(makeManifest(6, 'two')));
+    expect(storedText()).toBe(serializeManifest(makeManifest(6, 'two')));
   });
 
   it('makes no commit when the release saved is the one already stored', async () => {
@@ -119,14 +171,79 @@ describe('state branch baseline', () => {
     expect(read && serializeManifest(read)).toBe(text);
   });
 
+  it('stores the baseline gzipped, a fraction of the JSON, and reads it back', async () => {
+    const manifest = makeManifest(1000);
+    await store().write(manifest);
+    const gz = fake.bytesOnBranch(BRANCH, PATH) as Buffer;
+    expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(gz.length).toBeLessThan(serializeManifest(manifest).length / 3);
+    expect(fake.bytesOnBranch(BRANCH, PLAIN_PATH)).toBeUndefined();
+    const read = await store().read();
+    expect(read && serializeManifest(read)).toBe(serializeManifest(manifest));
+  });
+
+  it('reads the uncompressed manifest.json of an older edgepurge, and replaces it on save', async () => {
+    const old = makeManifest(4, 'old');
+    await commitFiles({ [PLAIN_PATH]: Buffer.from(serializeManifest(old)) });
+    const next = store();
+    const read = await next.read();
+    expect(read && serializeManifest(read)).toBe(serializeManifest(old));
+    const oldTip = fake.refs.get(`refs/heads/${BRANCH}`);
+    await next.write(makeManifest(5, 'new'));
+    // One commit on top of the old tip: the .gz written, the plain file gone.
+    const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
+    expect(fake.git.get(tip, 'commit')?.parents).toEqual([oldTip]);
+    expect(storedText()).toBe(serializeManifest(makeManifest(5, 'new')));
+    expect(fake.bytesOnBranch(BRANCH, PLAIN_PATH)).toBeUndefined();
+  });
+
+  it('prefers manifest.json.gz when a plain manifest.json sits beside it', async () => {
+    const compressed = makeManifest(3, 'gz');
+    await commitFiles({
+      [PATH]: gzipSync(serializeManifest(compressed)),
+      [PLAIN_PATH]: Buffer.from(serializeManifest(makeManifest(3, 'plain'))),
+    });
+    const read = await store().read();
+    expect(read && serializeManifest(read)).toBe(serializeManifest(compressed));
+  });
+
+  it('refuses a damaged or inflating .gz with exit 2, naming it', async () => {
+    const text = serializeManifest(makeManifest(50));
+    await commitFiles({ [PATH]: gzipSync(text).subarray(0, 200) });
+    const truncated = await failure(store().read());
+    expect(truncated.exitCode).toBe(2);
+    expect(truncated.code).toBe('E_MANIFEST');
+    expect(truncated.message).toContain(`github:${BRANCH}:${PATH}`);
+    expect(truncated.message).toContain('not a whole gzip stream');
+
+    await commitFiles({ [PATH]: Buffer.from(text) });
+    expect((await failure(store().read())).code).toBe('E_MANIFEST');
+  });
+
+  it("refuses a baseline over GitHub's file limit precisely, writing nothing", async () => {
+    await store().write(makeManifest(2, 'small'));
+    const tip = fake.refs.get(`refs/heads/${BRANCH}`);
+    const blobs = requestsTo('POST', '/git/blobs').length;
+    const big = store({ maxBlobBytes: 1000 });
+    await big.read();
+    const error = await failure(big.write(makeManifest(500)));
+    expect(error.exitCode).toBe(2);
+    expect(error.code).toBe('E_BASELINE_TOO_LARGE');
+    expect(error.at).toBe('saveBaseline');
+    expect(error.message).toMatch(/is \d+ bytes gzipped \(500 files\), over the 1000 bytes/);
+    expect(error.hint).toContain('saveBaseline: path/to/baseline.json');
+    expect(fake.refs.get(`refs/heads/${BRANCH}`)).toBe(tip);
+    expect(requestsTo('POST', '/git/blobs')).toHaveLength(blobs);
+  });
+
   it('keeps the other environments when one is saved', async () => {
     const staging = makeManifest(3, 'staging');
     await store({ environment: 'staging' }).write(staging);
     const production = store();
     await production.read();
     await production.write(makeManifest(4, 'production'));
-    expect(fake.fileOnBranch(BRANCH, 'staging/manifest.json')).toBe(serializeManifest(staging));
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(makeManifest(4, 'production')));
+    expect(storedText('staging/manifest.json.gz')).toBe(serializeManifest(staging));
+    expect(storedText()).toBe(serializeManifest(makeManifest(4, 'production')));
     // A branch without this environment's folder is that environment's first deploy.
     expect(await store({ environment: 'preview' }).read()).toBeUndefined();
   });
@@ -148,7 +265,7 @@ describe('state branch baseline', () => {
     expect(error.hint).toContain('run deploy again');
     expect(error.hint).toContain('concurrency:');
     expect(fake.refs.get(`refs/heads/${BRANCH}`)).toBe(tip);
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(winner));
+    expect(storedText()).toBe(serializeManifest(winner));
   });
 
   it('refuses the second of two racing first deploys (the branch appeared meanwhile)', async () => {
@@ -159,7 +276,7 @@ describe('state branch baseline', () => {
     await a.write(makeManifest(2, 'a'));
     const error = await failure(b.write(makeManifest(3, 'b')));
     expect(error.code).toBe('E_BASELINE_RACE');
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(makeManifest(2, 'a')));
+    expect(storedText()).toBe(serializeManifest(makeManifest(2, 'a')));
   });
 });
 
@@ -174,7 +291,7 @@ describe('state branch errors', () => {
     await saving.write(makeManifest(2));
     // The retry met "Reference already exists" with its own commit: a success.
     expect(requestsTo('POST', '/git/refs')).toHaveLength(2);
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(makeManifest(2)));
+    expect(storedText()).toBe(serializeManifest(makeManifest(2)));
   });
 
   it('names an empty repository (no commit yet) instead of a first deploy', async () => {
@@ -248,7 +365,7 @@ describe('state branch errors', () => {
     const saving = store({ log });
     expect(await saving.read()).toBeUndefined();
     await saving.write(makeManifest(3));
-    expect(fake.fileOnBranch(BRANCH, PATH)).toBe(serializeManifest(makeManifest(3)));
+    expect(storedText()).toBe(serializeManifest(makeManifest(3)));
     expect(log.warnings.join('\n')).toMatch(
       /secondary rate limit on POST .*git\/blobs; retrying in 1s/,
     );
@@ -304,7 +421,8 @@ describe('openBaselineStore', () => {
       env(),
     );
     await baseline.write(makeManifest(1));
-    expect(fake.fileOnBranch('deploy/state', PATH)).toBe(serializeManifest(makeManifest(1)));
+    const saved = fake.bytesOnBranch('deploy/state', PATH);
+    expect(saved && gunzipSync(saved).toString()).toBe(serializeManifest(makeManifest(1)));
   });
 
   it('needs GITHUB_TOKEN and GITHUB_REPOSITORY (exit 2, naming each)', async () => {

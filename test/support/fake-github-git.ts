@@ -128,10 +128,15 @@ export class GitObjects {
 
   /** The text of the blob at `path` of a commit's tree, or undefined. */
   fileAt(commitSha: string, path: string): string | undefined {
+    return this.bytesAt(commitSha, path)?.toString('utf8');
+  }
+
+  /** The bytes of the blob at `path` of a commit's tree (a gzip file, say), or undefined. */
+  bytesAt(commitSha: string, path: string): Buffer | undefined {
     const commit = this.get(commitSha, 'commit');
     if (commit === undefined) return undefined;
     const found = this.walk(commit.tree).find((item) => item.path === path);
     if (found === undefined || found.entry.type !== 'blob') return undefined;
-    return this.get(found.entry.sha, 'blob')?.content.toString('utf8');
+    return this.get(found.entry.sha, 'blob')?.content;
   }
 }

@@ -94,6 +94,8 @@ export interface FakeGitHub extends FakeGitHubState {
   injectFaultsAfter(match: (request: FakeRequest) => boolean, answers: readonly FakeAnswer[]): void;
   /** The text of `path` at the tip of `branch`, or undefined. */
   fileOnBranch(branch: string, path: string): string | undefined;
+  /** The bytes of a file at the tip of a branch (a gzip file, say); undefined when absent. */
+  bytesOnBranch(branch: string, path: string): Buffer | undefined;
   close(): Promise<void>;
 }
 
@@ -280,6 +282,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     fileOnBranch: (branch: string, path: string) => {
       const tip = state.refs.get(`refs/heads/${branch}`);
       return tip === undefined ? undefined : state.git.fileAt(tip, path);
+    },
+    bytesOnBranch: (branch: string, path: string) => {
+      const tip = state.refs.get(`refs/heads/${branch}`);
+      return tip === undefined ? undefined : state.git.bytesAt(tip, path);
     },
     close: () => server.close(),
   });
