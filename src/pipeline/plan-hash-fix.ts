@@ -7,8 +7,7 @@ import {
   type HashMap,
   type HashPlan,
   mergeHashMap,
-  planHash,
-  readSite,
+  planSiteHash,
   renameMap,
 } from '../fix/hash/index.ts';
 import { readHashHistory } from '../fix/hash/read-hash-history.ts';
@@ -88,9 +87,8 @@ export async function planHashFix(
   previous: Manifest,
   log: Logger,
 ): Promise<{ fix: HashFix; next: Manifest }> {
-  const { files } = await readSite(config.dir);
-  const plan = planHash(
-    files,
+  const { plan, paths } = await planSiteHash(
+    config.dir,
     { basePath: config.urls.basePath, baseUrl: config.baseUrl },
     { length: config.hash.length, include: config.hash.include, exclude: config.hash.exclude },
   );
@@ -99,6 +97,7 @@ export async function planHashFix(
   const past = await readHashHistory(state.historyPath, 'hash.keep');
   // A tree hashed already (deployed twice, not rebuilt) renames nothing: its names carry on.
   const carried: Record<string, string> = {};
+  const files = new Set(paths);
   for (const [from, to] of Object.entries(past?.releases[0] ?? {}))
     if (!files.has(from) && files.has(to)) carried[from] = to;
   const map: HashMap = { ...carried, ...renameMap(plan) };
@@ -110,13 +109,9 @@ export async function planHashFix(
     if (entry === undefined) continue;
     delete next[from];
     next[output.path] =
-      output.bytes === undefined
+      output.rewrite === undefined
         ? entry
-        : {
-            ...entry,
-            size: output.bytes.length,
-            sha256: createHash('sha256').update(output.bytes).digest('hex'),
-          };
+        : { ...entry, size: output.rewrite.size, sha256: output.rewrite.sha256 };
   }
   const restore: string[] = [];
   const restoreMtimes: Record<string, number> = {};

@@ -4,8 +4,7 @@ import { InputError } from '../../errors.ts';
 import {
   applyHashPlan,
   mergeHashMap,
-  planHash,
-  readSite,
+  planSiteHash,
   renameMap,
   renderHeadersFile,
   renderNginxSnippet,
@@ -113,23 +112,27 @@ export async function hashCommand(args: readonly string[], io: CliIO): Promise<n
   const exclude = values.exclude ?? config?.hash.exclude;
   const dryRun = values['dry-run'] === true;
 
-  const { files, skipped } = await readSite(dir);
-  const plan = planHash(files, { basePath, baseUrl }, { length, include, exclude });
-  const map = renameMap(plan);
+  const { plan, paths, skipped } = await planSiteHash(
+    dir,
+    { basePath, baseUrl },
+    { length, include, exclude },
+  );
   const history =
     values.map === undefined
       ? undefined
       : await readHashHistory(`${resolve(io.cwd, values.map)}.history.json`, '--map');
-  const merged = values.map === undefined ? undefined : mergeHashMap(history, map, keep);
-  const finalPaths = [...files.keys()].map((path) => plan.outputs.get(path)?.path ?? path).sort();
+  // Built only when asked for: one more copy of every rename.
+  const map = values.map === undefined ? undefined : renameMap(plan);
+  const merged = map === undefined ? undefined : mergeHashMap(history, map, keep);
   if (!dryRun) {
-    await applyHashPlan(dir, [...files.keys()], plan, out);
-    if (values.map !== undefined && merged !== undefined) {
+    await applyHashPlan(dir, paths, plan, out);
+    if (values.map !== undefined && map !== undefined && merged !== undefined) {
       const mapPath = resolve(io.cwd, values.map);
       await writeFile(mapPath, `${JSON.stringify(map, null, 2)}\n`);
       await writeFile(`${mapPath}.history.json`, `${JSON.stringify(merged.history, null, 2)}\n`);
     }
     if (values.headers !== undefined) {
+      const finalPaths = paths.map((path) => plan.outputs.get(path)?.path ?? path).sort();
       await writeFile(
         resolve(io.cwd, values.headers),
         renderHeadersFile(finalPaths, basePath).text,

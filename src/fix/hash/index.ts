@@ -11,8 +11,9 @@ export {
   type HashOutput,
   type HashPlan,
   type HashWarning,
+  type PlannedRewrite,
   planHash,
   type SiteFile,
 } from './plan-hash.ts';
-export { readSite } from './read-site.ts';
+export { planSiteHash, type SiteHashPlan } from './plan-site-hash.ts';
 export { renderHeadersFile, renderNginxSnippet } from './render-cache-policy.ts';

@@ -1,16 +1,31 @@
 import { posix } from 'node:path';
-import { recomputeIntegrity } from './recompute-integrity.ts';
-import type { Reference } from './reference.ts';
+import { type DigestOf, recomputeIntegrity } from './recompute-integrity.ts';
+import type { IntegritySpan, ReferenceKind } from './reference.ts';
 import { renameInReference } from './resolve-reference.ts';
 
-/** A reference of one file, resolved to the site file it names. */
+/**
+ * A reference of one file, resolved to the site file it names: where it is (UTF-16 offsets
+ * into the decoded text) and what it names, not the text itself, so a planner can keep the
+ * links of every file without keeping the files.
+ */
 export interface Link {
-  readonly ref: Reference;
+  readonly start: number;
+  readonly end: number;
+  readonly kind: ReferenceKind;
   readonly target: string;
+  readonly integrity?: IntegritySpan;
 }
 
-export interface RewriteResult {
+/** One replacement in a text: the characters `start`..`end` become `text`. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
   readonly text: string;
+}
+
+export interface RewriteEdits {
+  /** Sorted, not overlapping: what `applyEdits` makes the new text from. */
+  readonly edits: readonly Edit[];
   /** References renamed. */
   readonly references: number;
   /** `integrity` attributes recomputed. */
@@ -20,49 +35,60 @@ export interface RewriteResult {
 }
 
 /**
- * Rewrites one file's text: each reference whose target has a new name (`rename(target)`)
- * gets it in the form it was written in, and each `integrity` beside a reference is
- * recomputed over the target's final bytes (`bytesOf`; undefined for a file whose bytes never
- * change, whose integrity stays valid). Every other character stays.
+ * The edits that rewrite one file's text: each reference whose target has a new name
+ * (`rename(target)`) gets it in the form it was written in, and each `integrity` beside a
+ * reference is recomputed over the target's final bytes (`digestOf(target)`; undefined for a
+ * file whose bytes never change, whose integrity stays valid). Every other character stays.
  */
-export function rewriteReferences(
+export function rewriteEdits(
   text: string,
   links: readonly Link[],
   rename: (target: string) => string | undefined,
-  bytesOf: (target: string) => Uint8Array | undefined,
-): RewriteResult {
-  const edits: { start: number; end: number; text: string }[] = [];
+  digestOf: (target: string) => DigestOf | undefined,
+): RewriteEdits {
+  const edits: Edit[] = [];
   const unrewritable: string[] = [];
   let references = 0;
   let integrity = 0;
-  for (const { ref, target } of links) {
-    const to = rename(target);
-    if (to !== undefined && to !== target) {
-      const raw = text.slice(ref.start, ref.end);
-      const next = renameInReference(raw, posix.basename(target), posix.basename(to));
+  for (const link of links) {
+    const to = rename(link.target);
+    if (to !== undefined && to !== link.target) {
+      const raw = text.slice(link.start, link.end);
+      const next = renameInReference(raw, posix.basename(link.target), posix.basename(to));
       if (next === undefined) unrewritable.push(raw);
       else {
-        edits.push({ start: ref.start, end: ref.end, text: next });
+        edits.push({ start: link.start, end: link.end, text: next });
         references += 1;
       }
     }
-    const bytes = ref.integrity === undefined ? undefined : bytesOf(target);
-    if (ref.integrity !== undefined && bytes !== undefined) {
-      const value = recomputeIntegrity(ref.integrity.value, bytes);
-      if (value !== undefined && value !== ref.integrity.value) {
-        edits.push({ start: ref.integrity.start, end: ref.integrity.end, text: value });
+    const digest = link.integrity === undefined ? undefined : digestOf(link.target);
+    if (link.integrity !== undefined && digest !== undefined) {
+      const value = recomputeIntegrity(link.integrity.value, digest);
+      if (value !== undefined && value !== link.integrity.value) {
+        edits.push({ start: link.integrity.start, end: link.integrity.end, text: value });
         integrity += 1;
       }
     }
   }
-  if (edits.length === 0) return { text, references, integrity, unrewritable };
   edits.sort((a, b) => a.start - b.start);
-  let out = '';
+  const kept: Edit[] = [];
   let at = 0;
   for (const edit of edits) {
     if (edit.start < at) continue;
+    kept.push(edit);
+    at = edit.end;
+  }
+  return { edits: kept, references, integrity, unrewritable };
+}
+
+/** The text with the edits (sorted, not overlapping) made. */
+export function applyEdits(text: string, edits: readonly Edit[]): string {
+  if (edits.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const edit of edits) {
     out += text.slice(at, edit.start) + edit.text;
     at = edit.end;
   }
-  return { text: out + text.slice(at), references, integrity, unrewritable };
+  return out + text.slice(at);
 }

@@ -139,6 +139,17 @@ describe('planHash on fixture sites', () => {
     );
   });
 
+  it('pages that link each other are no cycle: nothing is hashed together', () => {
+    const linked = site({
+      'index.html': '<link rel=stylesheet href=a.css><a href="about.html">About</a>',
+      'about.html': '<link rel=stylesheet href=a.css><a href="index.html">Home</a>',
+      'a.css': 'p { color: red }',
+    });
+    const plan = planHash(linked, ROOT);
+    expect(plan.cycles).toEqual([]);
+    expect(plan.renames.map((r) => r.from)).toEqual(['a.css']);
+  });
+
   it('ES-module app: import map, dynamic imports, new URL, importScripts; the service worker keeps its name', () => {
     const plan = planHash(moduleApp, ROOT);
     const names = Object.fromEntries(plan.renames.map((r) => [r.from, r.to]));
