@@ -56,14 +56,24 @@ function parses(text: string): boolean {
   }
 }
 
+// A specifier key that names a URL, not a bare name: the browser matches it against the resolved
+// URL of an import (https://html.spec.whatwg.org/multipage/webappapis.html#resolving-a-url-like-module-specifier),
+// so it must follow its file's rename. A key ending in "/" is a prefix, not a file.
+const URL_LIKE_KEY = /^(\/|\.\.?\/|[A-Za-z][A-Za-z0-9+.-]*:)(?!.*\/$)/;
+
 /**
  * The URLs of an import map (`<script type="importmap">`): every value under `imports` and
- * `scopes` (keys are specifiers, not files). A map that is not valid JSON yields nothing.
+ * `scopes`, and the keys there that are URL-like (`./js/a.js`, `/js/a.js`, not bare specifiers
+ * such as `lit` nor prefixes ending in `/`). A map that is not valid JSON yields nothing.
  */
 export function extractImportMapReferences(text: string): Reference[] {
   if (!parses(text)) return [];
   return jsonStrings(text)
-    .filter((s) => !s.isKey && (s.keys[0] === 'imports' || s.keys[0] === 'scopes'))
+    .filter(
+      (s) =>
+        (s.keys[0] === 'imports' || s.keys[0] === 'scopes') &&
+        (!s.isKey || URL_LIKE_KEY.test(s.value)),
+    )
     .map((s) => toReference(s, 'import-map'));
 }
 

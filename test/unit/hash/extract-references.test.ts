@@ -72,6 +72,11 @@ describe('HTML references', () => {
       ['./js/app/', '/vendor/lit.js'],
     ],
     [
+      'import map keys that are URLs (a remapped module), not bare names or prefixes',
+      '<script type="importmap">{"imports": {"./js/legacy.js": "./js/modern.js", "app/": "./js/app/"}}</script>',
+      ['./js/legacy.js', './js/modern.js', './js/app/'],
+    ],
+    [
       'classic script: service worker registration',
       "<script>navigator.serviceWorker.register('/sw.js')</script>",
       ['/sw.js'],
