@@ -5,7 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface Proc {
   child: ChildProcess;
@@ -44,6 +47,40 @@ function installExitHook(): void {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
   }
+}
+
+/** A temp dir and the servers started in it, stopped together. */
+export interface ProcessGroup {
+  readonly dir: string;
+  /** Adds a started server: `stop()` stops it. */
+  add(proc: Proc): void;
+  /** Stops every server added and removes the dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A temp dir (`<tmp>/<prefix>XXXXXX`) for a stack's servers and files; the exit safety net
+ * removes it if `stop()` is never called.
+ */
+export async function startProcessGroup(prefix: string): Promise<ProcessGroup> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  liveDirs.add(dir);
+  const procs: Proc[] = [];
+  let stopped: Promise<void> | undefined;
+  return {
+    dir,
+    add: (proc) => {
+      procs.push(proc);
+    },
+    stop: () => {
+      stopped ??= (async () => {
+        await Promise.all(procs.map(stopProcess));
+        await rm(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
+      })();
+      return stopped;
+    },
+  };
 }
 
 /** Starts `file` as the leader of a new process group, collecting its output. */

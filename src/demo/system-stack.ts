@@ -7,11 +7,9 @@
  * everything they forked, and nothing is left behind when a test fails.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { liveDirs, type Proc, stopProcess } from './processes.ts';
+import { startProcessGroup } from './processes.ts';
 import { startNginx } from './start-nginx.ts';
 import { startVarnish } from './start-varnish.ts';
 import { locateTools } from './system-tools.ts';
@@ -54,23 +52,13 @@ export async function startSystemStack(opts: {
   if (!found.ok) throw new Error(`end-to-end stack unavailable: ${found.reason}`);
   const { tools } = found;
   const root = path.resolve(opts.root);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgepurge-stack-'));
-  liveDirs.add(dir);
-  const procs: Proc[] = [];
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      await Promise.all(procs.map(stopProcess));
-      await rm(dir, { recursive: true, force: true });
-      liveDirs.delete(dir);
-    })();
-    return stopped;
-  };
+  const group = await startProcessGroup('edgepurge-stack-');
+  const { dir, stop } = group;
   try {
     const origin = await startNginx(tools, dir, root);
-    procs.push(origin.proc);
+    group.add(origin.proc);
     const edge = await startVarnish(tools, dir, opts.vclPath ?? EXAMPLE_VCL, origin.port);
-    procs.push(edge.proc);
+    group.add(edge.proc);
     const { varnishlog } = tools;
     const stack: SystemStack = {
       originUrl: `http://127.0.0.1:${origin.port}`,

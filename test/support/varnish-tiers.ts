@@ -5,10 +5,9 @@
  * the system stack's own starters (src/demo/), each server in its own process group and every
  * file in one temp dir, so `stop()` leaves nothing behind.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { liveDirs, type Proc, stopProcess } from '../../src/demo/processes.ts';
+import { startProcessGroup } from '../../src/demo/processes.ts';
 import { startNginx } from '../../src/demo/start-nginx.ts';
 import { startVarnish } from '../../src/demo/start-varnish.ts';
 import { EXAMPLE_VCL } from '../../src/demo/system-stack.ts';
@@ -30,30 +29,20 @@ export interface VarnishTiers {
 export async function startVarnishTiers(root: string): Promise<VarnishTiers> {
   const found = locateTools();
   if (!found.ok) throw new Error(`end-to-end stack unavailable: ${found.reason}`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgepurge-tiers-'));
-  liveDirs.add(dir);
-  const procs: Proc[] = [];
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      await Promise.all(procs.map(stopProcess));
-      await rm(dir, { recursive: true, force: true });
-      liveDirs.delete(dir);
-    })();
-    return stopped;
-  };
+  const group = await startProcessGroup('edgepurge-tiers-');
+  const { dir, stop } = group;
   try {
     const origin = await startNginx(found.tools, dir, path.resolve(root));
-    procs.push(origin.proc);
+    group.add(origin.proc);
     // Each Varnish needs its own working dir and VCL copy (startVarnish writes both in `dir`).
     const innerDir = path.join(dir, 'inner');
     const outerDir = path.join(dir, 'outer');
     await mkdir(innerDir);
     await mkdir(outerDir);
     const inner = await startVarnish(found.tools, innerDir, EXAMPLE_VCL, origin.port);
-    procs.push(inner.proc);
+    group.add(inner.proc);
     const outer = await startVarnish(found.tools, outerDir, EXAMPLE_VCL, inner.port);
-    procs.push(outer.proc);
+    group.add(outer.proc);
     return {
       originUrl: `http://127.0.0.1:${origin.port}`,
       innerUrl: `http://127.0.0.1:${inner.port}`,
