@@ -36,14 +36,7 @@ export function prefixCollapses(
     accepts: (prefix: string) => boolean;
   },
 ): Collapse[] {
-  const filesUnder = new Map<string, number>();
-  const changedUnder = new Map<string, number>();
-  for (const path of known) {
-    for (const dir of ancestors(path)) {
-      filesUnder.set(dir, (filesUnder.get(dir) ?? 0) + 1);
-      if (changedPaths.has(path)) changedUnder.set(dir, (changedUnder.get(dir) ?? 0) + 1);
-    }
-  }
+  const { filesUnder, changedUnder } = countUnder(known, changedPaths);
   const base = options.urls.basePath.endsWith('/')
     ? options.urls.basePath
     : `${options.urls.basePath}/`;
@@ -138,6 +131,54 @@ function indexByFolder(targets: readonly UrlTarget[], base: string): Map<string,
     }
   }
   return under;
+}
+
+/**
+ * For every directory (`''`, `a/`, `a/b/`), how many of `known` are under it, and how many of
+ * those changed (only directories with one). Counted per file's own folder first, in runs of
+ * consecutive files of one folder (a release lists them together), then added up to each
+ * folder's ancestors: a map update per folder, not per file and ancestor, which at 1,000,000
+ * files was most of the planning time.
+ */
+function countUnder(
+  known: readonly string[],
+  changedPaths: ReadonlySet<string>,
+): { filesUnder: Map<string, number>; changedUnder: Map<string, number> } {
+  const own = new Map<string, { files: number; changed: number }>();
+  let folder: string | undefined;
+  let files = 0;
+  let changed = 0;
+  const flush = () => {
+    if (folder === undefined) return;
+    const counts = own.get(folder);
+    if (counts === undefined) own.set(folder, { files, changed });
+    else {
+      counts.files += files;
+      counts.changed += changed;
+    }
+  };
+  for (const path of known) {
+    if (folder === undefined || !path.startsWith(folder) || path.includes('/', folder.length)) {
+      flush();
+      folder = path.slice(0, path.lastIndexOf('/') + 1);
+      files = 0;
+      changed = 0;
+    }
+    files++;
+    if (changedPaths.has(path)) changed++;
+  }
+  flush();
+  const filesUnder = new Map<string, number>();
+  const changedUnder = new Map<string, number>();
+  for (const [dir, counts] of own) {
+    // A folder's ancestors are its file's: `a/b/` → `['', 'a/', 'a/b/']`.
+    for (const above of ancestors(dir)) {
+      filesUnder.set(above, (filesUnder.get(above) ?? 0) + counts.files);
+      if (counts.changed > 0)
+        changedUnder.set(above, (changedUnder.get(above) ?? 0) + counts.changed);
+    }
+  }
+  return { filesUnder, changedUnder };
 }
 
 /** `a/b/c.txt` → `['', 'a/', 'a/b/']`: the directories a prefix purge could name. */
