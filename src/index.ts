@@ -7,18 +7,36 @@ export {
 } from './config/load-config.ts';
 export type { Config, ConfigInput, ProviderConfig } from './config/schema.ts';
 export { EdgepurgeError, InputError, JobError } from './errors.ts';
-export { touchFiles } from './fix/touch-files.ts';
+export { touchFiles, touchPackedFiles } from './fix/touch-files.ts';
 export type { Logger } from './log.ts';
-export { readManifestFile, writeManifestFile } from './manifest/baseline-file.ts';
+export {
+  readManifestFile,
+  readPackedManifestFile,
+  writeManifestFile,
+  writePackedManifestFile,
+} from './manifest/baseline-file.ts';
 export { diffManifests, type Hazard, type ManifestDiff } from './manifest/diff-manifests.ts';
+export { diffPackedManifests } from './manifest/diff-packed-manifests.ts';
 export {
   type FileEntry,
   type Manifest,
   parseManifest,
   serializeManifest,
 } from './manifest/manifest.ts';
-export { scanDir } from './manifest/scan-dir.ts';
-export { type DeployOptions, deploy, prepareRelease } from './pipeline/deploy.ts';
+export {
+  emptyPackedManifest,
+  knownPaths,
+  type PackedFiles,
+  type PackedManifest,
+  packedEntryOf,
+  packManifest,
+  unpackManifest,
+} from './manifest/packed-manifest.ts';
+export { parsePackedManifest, readManifestStream } from './manifest/read-manifest-stream.ts';
+export { scanDir, scanDirPacked } from './manifest/scan-dir.ts';
+export { manifestChunks, writeManifestStream } from './manifest/write-manifest-stream.ts';
+export type { BaselineStore } from './pipeline/baseline-store.ts';
+export { type DeployOptions, deploy, prepareRelease, type Release } from './pipeline/deploy.ts';
 export type { DeployPorts, HttpClientFactory, JournalStore } from './pipeline/deploy-ports.ts';
 export {
   type PlanDocument,

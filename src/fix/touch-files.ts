@@ -1,7 +1,14 @@
 import { lstat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { emptyFiles, fileEntry, isSafeRelativePath, type Manifest } from '../manifest/manifest.ts';
+import {
+  emptyFiles,
+  type FileEntry,
+  fileEntry,
+  isSafeRelativePath,
+  type Manifest,
+} from '../manifest/manifest.ts';
+import { findPackedPath, type PackedManifest, packedEntryOf } from '../manifest/packed-manifest.ts';
 import type { OriginStyle } from '../origin/origin-style.ts';
 import { touchMtime } from '../origin/touch-mtime.ts';
 
@@ -38,12 +45,57 @@ export async function touchFiles(
   paths: readonly string[],
   options: TouchOptions = {},
 ): Promise<TouchResult> {
+  const files = Object.assign(emptyFiles(), manifest.files);
+  const previous = options.previous;
+  const touched = await touchEach(
+    dir,
+    paths,
+    options,
+    (path) => fileEntry(manifest, path),
+    (path) => (previous === undefined ? undefined : fileEntry(previous, path)),
+    (path, entry, mtimeMs) => {
+      files[path] = { ...entry, mtimeMs };
+    },
+  );
+  return { touched, manifest: { ...manifest, files } };
+}
+
+/** `touchFiles` on the packed form: the mtimes column is copied, the rest shared. */
+export async function touchPackedFiles(
+  dir: string,
+  manifest: PackedManifest,
+  paths: readonly string[],
+  options: Omit<TouchOptions, 'previous'> & { readonly previous?: PackedManifest } = {},
+): Promise<{ readonly touched: readonly string[]; readonly manifest: PackedManifest }> {
+  const mtimes = Float64Array.from(manifest.files.mtimes);
+  const previous = options.previous;
+  const touched = await touchEach(
+    dir,
+    paths,
+    options,
+    (path) => packedEntryOf(manifest, path),
+    (path) => (previous === undefined ? undefined : packedEntryOf(previous, path)),
+    (path, _entry, mtimeMs) => {
+      mtimes[findPackedPath(manifest.files, path)] = mtimeMs;
+    },
+  );
+  return { touched, manifest: { ...manifest, files: { ...manifest.files, mtimes } } };
+}
+
+/** The touch itself, whatever form the manifest has: `entryOf` finds, `record` keeps. */
+async function touchEach(
+  dir: string,
+  paths: readonly string[],
+  options: Pick<TouchOptions, 'now' | 'dryRun' | 'style'>,
+  entryOf: (path: string) => FileEntry | undefined,
+  previousOf: (path: string) => FileEntry | undefined,
+  record: (path: string, entry: FileEntry, mtimeMs: number) => void,
+): Promise<string[]> {
   const now = options.now ?? Date.now;
   const style = options.style ?? 'nginx';
-  const files = Object.assign(emptyFiles(), manifest.files);
   const touched: string[] = [];
   for (const path of paths) {
-    const entry = fileEntry(manifest, path);
+    const entry = entryOf(path);
     // Paths come from a scan of `dir`; still, never let a path reach outside it.
     if (entry === undefined || !isSafeRelativePath(path)) {
       throw new InputError(
@@ -54,7 +106,7 @@ export async function touchFiles(
         },
       );
     }
-    const before = options.previous === undefined ? undefined : fileEntry(options.previous, path);
+    const before = previousOf(path);
     const latest = Math.max(entry.mtimeMs, before?.mtimeMs ?? Number.NEGATIVE_INFINITY);
     const mtimeMs = touchMtime(style, latest, now());
     if (mtimeMs === undefined) continue;
@@ -65,8 +117,8 @@ export async function touchFiles(
       await lstat(full);
       await utimes(full, mtimeMs / 1000, mtimeMs / 1000);
     }
-    files[path] = { ...entry, mtimeMs };
+    record(path, entry, mtimeMs);
     touched.push(path);
   }
-  return { touched, manifest: { ...manifest, files } };
+  return touched;
 }

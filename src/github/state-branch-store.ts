@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { InputError, JobError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
-import {
-  comparePaths,
-  isSafeRelativePath,
-  type Manifest,
-  parseManifest,
-} from '../manifest/manifest.ts';
+import { isSafeRelativePath } from '../manifest/manifest.ts';
+import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
+import { parsePackedManifest } from '../manifest/read-manifest-stream.ts';
 import type { BaselineStore } from '../pipeline/baseline-store.ts';
+import { BatchedUpdate } from '../plan/plan-digests.ts';
 import type { Redactor } from '../redact.ts';
 import { gitHubStatus, toGitHubError } from './github-error.ts';
 import { gunzipManifest, gzipManifest } from './manifest-gzip.ts';
@@ -134,7 +132,7 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
     return { commit: commit.data.sha, tree: commit.data.tree.sha };
   };
 
-  const read = async (signal?: AbortSignal): Promise<Manifest | undefined> => {
+  const read = async (signal?: AbortSignal): Promise<PackedManifest | undefined> => {
     const tip = await readTip(signal);
     seen = tip;
     if (tip === null) {
@@ -171,12 +169,12 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
       blob.data.encoding === 'base64' ? 'base64' : 'utf8',
     );
     if (gz === undefined) {
-      return parseManifest(bytes.toString('utf8'), `github:${branch}:${plainPath}`);
+      return parsePackedManifest(bytes, `github:${branch}:${plainPath}`);
     }
-    return gunzipManifest(bytes, `github:${branch}:${path}`);
+    return gunzipManifest(bytes, `github:${branch}:${path}`, undefined, signal);
   };
 
-  const write = async (manifest: Manifest, signal?: AbortSignal): Promise<void> => {
+  const write = async (manifest: PackedManifest, signal?: AbortSignal): Promise<void> => {
     // Compare-and-swap against the tip `read` saw; a store that was never read swaps against
     // the tip of now.
     const bytes = await gzipManifest(manifest);
@@ -191,7 +189,7 @@ export function createStateBranchStore(options: StateBranchStoreOptions): Baseli
     if (bytes.length > maxBytes) {
       throw new InputError(
         'E_BASELINE_TOO_LARGE',
-        `the ${environment} baseline is ${bytes.length} bytes gzipped (${Object.keys(manifest.files).length} files), over the ${maxBytes} bytes GitHub takes in one file; nothing was written to branch ${branch} of ${repository}`,
+        `the ${environment} baseline is ${bytes.length} bytes gzipped (${manifest.files.count} files), over the ${maxBytes} bytes GitHub takes in one file; nothing was written to branch ${branch} of ${repository}`,
         {
           at: 'saveBaseline',
           hint: 'keep this baseline in a file instead (`saveBaseline: path/to/baseline.json`, carried between runs with actions/cache or an artifact), or split the site into environments',
@@ -297,10 +295,12 @@ function gitBlobSha(bytes: Buffer): string {
 }
 
 /** A short digest of the release (paths and content hashes), for the commit message. */
-function releaseDigest(manifest: Manifest): string {
+function releaseDigest(manifest: PackedManifest): string {
   const hash = createHash('sha256');
-  for (const path of Object.keys(manifest.files).sort(comparePaths)) {
-    hash.update(`${path}\0${manifest.files[path]?.sha256}\n`);
-  }
+  // The packed paths are sorted by comparePaths already.
+  const { files } = manifest;
+  const text = new BatchedUpdate(hash);
+  for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+  text.flush();
   return `release sha256:${hash.digest('hex').slice(0, 12)}`;
 }

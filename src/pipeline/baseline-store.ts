@@ -1,5 +1,5 @@
-import { readManifestFile, writeManifestFile } from '../manifest/baseline-file.ts';
-import type { Manifest } from '../manifest/manifest.ts';
+import { readPackedManifestFile, writePackedManifestFile } from '../manifest/baseline-file.ts';
+import type { PackedManifest } from '../manifest/packed-manifest.ts';
 
 /**
  * Where the last verified release's manifest lives: a local file, or a GitHub state branch
@@ -9,14 +9,14 @@ import type { Manifest } from '../manifest/manifest.ts';
 export interface BaselineStore {
   /** Where, for logs and reports: a path, or `github:edgepurge-state (production)`. */
   readonly location: string;
-  /** The stored manifest; `undefined` when none was stored yet (a first deploy). */
-  read(signal?: AbortSignal): Promise<Manifest | undefined>;
+  /** The stored manifest, packed (read streaming); `undefined` when none was stored yet (a first deploy). */
+  read(signal?: AbortSignal): Promise<PackedManifest | undefined>;
   /**
    * Stores the manifest whole, or throws (JobError). A store that can see another writer
    * (compare-and-swap against what `read` saw) fails with `E_BASELINE_RACE` instead of
    * overwriting what that writer saved.
    */
-  write(manifest: Manifest, signal?: AbortSignal): Promise<void>;
+  write(manifest: PackedManifest, signal?: AbortSignal): Promise<void>;
 }
 
 /** `github:` or `github:BRANCH` in `baseline` / `saveBaseline` names a state branch. */
@@ -36,7 +36,7 @@ export function stateBranchOf(spec: string): string | undefined {
 export function fileBaselineStore(readPath: string, writePath = readPath): BaselineStore {
   return {
     location: writePath,
-    read: (signal) => readManifestFile(readPath, 'baseline', signal),
-    write: (manifest) => writeManifestFile(writePath, manifest),
+    read: (signal) => readPackedManifestFile(readPath, 'baseline', signal),
+    write: (manifest) => writePackedManifestFile(writePath, manifest),
   };
 }

@@ -1,13 +1,10 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import type { Manifest } from '../manifest/manifest.ts';
+import { comparePaths } from '../manifest/manifest.ts';
+import { type PackedManifest, packedFileEntry, sameSha } from '../manifest/packed-manifest.ts';
 import { detectOriginStyle } from '../origin/detect-origin-style.ts';
 import type { OriginStyle, ValidatorsSetting } from '../origin/origin-style.ts';
-import {
-  probeFetch,
-  resolveOriginStyle,
-  styleSamplePaths,
-} from '../origin/resolve-origin-style.ts';
+import { probeFetch, resolveOriginStyle } from '../origin/resolve-origin-style.ts';
 import { absoluteUrl, urlPathsFor } from '../plan/map-urls.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
 import {
@@ -35,15 +32,15 @@ const DETECT_TIMEOUT_MS = 3000;
  */
 export async function decideOriginStyle(
   config: ResolvedConfig,
-  previous: Manifest,
-  next: Manifest,
+  previous: PackedManifest,
+  next: PackedManifest,
   log: Logger,
   signal?: AbortSignal,
   httpClient: (options: HttpClientOptions) => HttpClient = createHttpClient,
 ): Promise<OriginDecision> {
   const setting = config.origin.validators;
   if (setting !== 'auto') return { setting, style: setting, evidence: ['configured'] };
-  const paths = styleSamplePaths(previous.files, next.files);
+  const paths = packedStyleSamplePaths(previous, next);
   if (paths.length === 0) {
     const style = resolveOriginStyle(setting, undefined);
     return {
@@ -59,12 +56,10 @@ export async function decideOriginStyle(
     timeoutMs: DETECT_TIMEOUT_MS,
   });
   try {
-    const samples = paths.flatMap((path) => {
-      const file = next.files[path];
-      const urlPath = urlPathsFor(path, config.urls)[0];
-      return file === undefined || urlPath === undefined
-        ? []
-        : [{ url: absoluteUrl(config.baseUrl, urlPath), file }];
+    const samples = paths.flatMap((index) => {
+      const file = packedFileEntry(next.files, index);
+      const urlPath = urlPathsFor(next.files.paths[index] as string, config.urls)[0];
+      return urlPath === undefined ? [] : [{ url: absoluteUrl(config.baseUrl, urlPath), file }];
     });
     const detection = await detectOriginStyle(
       probeFetch(client, origin === undefined ? {} : { origin }),
@@ -84,4 +79,37 @@ export async function decideOriginStyle(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * `styleSamplePaths` on the packed form, as indexes into `next`: the first `count` files, in
+ * path order, that are in both releases with the same bytes, size and mtime. One merge of the
+ * sorted path columns, stopping at `count`. Pure.
+ */
+function packedStyleSamplePaths(
+  previous: PackedManifest,
+  next: PackedManifest,
+  count = 3,
+): number[] {
+  const before = previous.files;
+  const now = next.files;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.count && j < now.count && out.length < count) {
+    const order = comparePaths(before.paths[i] as string, now.paths[j] as string);
+    if (order < 0) i++;
+    else if (order > 0) j++;
+    else {
+      if (
+        sameSha(before, i, now, j) &&
+        before.sizes[i] === now.sizes[j] &&
+        before.mtimes[i] === now.mtimes[j]
+      )
+        out.push(j);
+      i++;
+      j++;
+    }
+  }
+  return out;
 }

@@ -3,11 +3,16 @@ import { dirname } from 'node:path';
 import { checkWritable } from '../check-writable.ts';
 import type { ResolvedConfig } from '../config/load-config.ts';
 import { InputError, isEdgepurgeError } from '../errors.ts';
-import { touchFiles } from '../fix/touch-files.ts';
+import { touchPackedFiles } from '../fix/touch-files.ts';
 import type { Logger } from '../log.ts';
-import { diffManifests, type ManifestDiff } from '../manifest/diff-manifests.ts';
-import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
-import { scanDir } from '../manifest/scan-dir.ts';
+import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import { diffPackedManifests } from '../manifest/diff-packed-manifests.ts';
+import {
+  emptyPackedManifest,
+  knownPaths,
+  type PackedManifest,
+} from '../manifest/packed-manifest.ts';
+import { scanDirPacked } from '../manifest/scan-dir.ts';
 import { hardenObserved } from '../plan/harden-observed.ts';
 import { countRequests, type PurgePlan, planPurges } from '../plan/plan-purges.ts';
 import { softModeWarnings } from '../plan/purge-mode.ts';
@@ -81,9 +86,10 @@ export type PipelineOptions = Omit<DeployOptions, 'dryRun' | 'ports'> &
 
 /** Everything decided before anything is changed: what plan prints, what deploy executes. */
 export interface Release {
-  readonly previous: Manifest;
+  /** The baseline, packed (an empty manifest without one). */
+  readonly previous: PackedManifest;
   readonly hadBaseline: boolean;
-  readonly next: Manifest;
+  readonly next: PackedManifest;
   readonly diff: ManifestDiff;
   /** Files whose mtime the fix step changes. */
   readonly toTouch: readonly string[];
@@ -108,7 +114,7 @@ export async function prepareRelease(
 ): Promise<Release> {
   const read = await readRelease(config, log, signal, store, undefined, httpClient);
   const { previous, next, diff } = read;
-  const known = [...new Set([...Object.keys(previous.files), ...Object.keys(next.files)])];
+  const known = knownPaths(previous, next);
   // With content-hash names, new hashed URLs are new: verified, never purged.
   const plan = planPurges(
     read.hash === undefined ? diff : purgeDiffOf(diff, read.hash),
@@ -142,10 +148,9 @@ export async function readRelease(
 ): Promise<Omit<Release, 'plan'>> {
   const started = Date.now();
   const baseline = await store.read(signal);
-  const scanned = await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
-  const count = Object.keys(scanned.files).length;
-  log.info(`scan: ${count} files in ${config.dir} (${Date.now() - started} ms)`);
-  const previous = baseline ?? emptyManifest();
+  const scanned = await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal });
+  log.info(`scan: ${scanned.files.count} files in ${config.dir} (${Date.now() - started} ms)`);
+  const previous = baseline ?? emptyPackedManifest();
   // Fix before plan (DESIGN.md): a hash fix changes URLs and bytes, so the diff is of its result.
   const hashed =
     config.fix === 'hash' ? await planHashFix(config, scanned, previous, log) : undefined;
@@ -154,7 +159,7 @@ export async function readRelease(
     log.info(`baseline: none at ${store.location}; every file counts as added`);
   const decided =
     origin ?? (await decideOriginStyle(config, previous, next, log, signal, httpClient));
-  const diff = diffManifests(previous, next, { style: decided.style });
+  const diff = diffPackedManifests(previous, next, { style: decided.style });
   // Diffing and planning are synchronous: let a signal that came meanwhile be seen.
   await checkpoint(signal);
   const hazards = diff.hazards.filter((h) => h.kind === 'validator-unchanged').map((h) => h.path);
@@ -329,7 +334,7 @@ async function runDeploy(
     for (const path of hash.expire) log.info(`hash: ${would}remove ${path} (expired)`);
     if (!options.dryRun) await applyHashFix(config.dir, hash);
   }
-  const touched = await touchFiles(config.dir, release.next, release.toTouch, {
+  const touched = await touchPackedFiles(config.dir, release.next, release.toTouch, {
     dryRun: options.dryRun,
     style: release.origin.style,
     previous: release.previous,
@@ -349,7 +354,7 @@ async function runDeploy(
   const releaseManifest =
     hash === undefined || options.dryRun
       ? touched.manifest
-      : await scanDir(config.dir, { baseUrl: config.baseUrl, signal });
+      : await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal });
 
   if (options.dryRun) {
     await executePlan(plan, providers, { signal, log });

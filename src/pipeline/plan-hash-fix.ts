@@ -14,12 +14,13 @@ import { readHashHistory } from '../fix/hash/read-hash-history.ts';
 import type { Logger } from '../log.ts';
 import { contentTypeFor } from '../manifest/content-type.ts';
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import { type FileEntry, isSafeRelativePath } from '../manifest/manifest.ts';
+import { PackedFilesBuilder } from '../manifest/packed-files-builder.ts';
 import {
-  emptyFiles,
-  type FileEntry,
-  isSafeRelativePath,
-  type Manifest,
-} from '../manifest/manifest.ts';
+  findPackedPath,
+  type PackedManifest,
+  packedFileEntry,
+} from '../manifest/packed-manifest.ts';
 import { stateBranchOf } from './baseline-store.ts';
 
 /** Where a deploy keeps its hash map history and the copies of hashed files it may restore. */
@@ -83,10 +84,10 @@ async function entryOf(
  */
 export async function planHashFix(
   config: ResolvedConfig,
-  scanned: Manifest,
-  previous: Manifest,
+  scanned: PackedManifest,
+  previous: PackedManifest,
   log: Logger,
-): Promise<{ fix: HashFix; next: Manifest }> {
+): Promise<{ fix: HashFix; next: PackedManifest }> {
   const { plan, paths } = await planSiteHash(
     config.dir,
     { basePath: config.urls.basePath, baseUrl: config.baseUrl },
@@ -103,25 +104,36 @@ export async function planHashFix(
   const map: HashMap = { ...carried, ...renameMap(plan) };
   const merged = mergeHashMap(past, map, config.hash.keep);
 
-  const next = Object.assign(emptyFiles(), scanned.files);
+  // The post-fix release as changes to the scanned columns: the files the plan moves or
+  // rewrites leave their scanned entry (`moved`) for one under their output name (`placed`).
+  const before = scanned.files;
+  const moved = new Set<string>();
+  const placed = new Map<string, FileEntry>();
   for (const [from, output] of plan.outputs) {
-    const entry = scanned.files[from];
-    if (entry === undefined) continue;
-    delete next[from];
-    next[output.path] =
+    const index = findPackedPath(before, from);
+    if (index < 0) continue;
+    const entry = packedFileEntry(before, index);
+    moved.add(from);
+    placed.set(
+      output.path,
       output.rewrite === undefined
         ? entry
-        : { ...entry, size: output.rewrite.size, sha256: output.rewrite.sha256 };
+        : { ...entry, size: output.rewrite.size, sha256: output.rewrite.sha256 },
+    );
   }
+  const inNext = (path: string) =>
+    placed.has(path) || (!moved.has(path) && findPackedPath(before, path) >= 0);
   const restore: string[] = [];
   const restoreMtimes: Record<string, number> = {};
   const lost: string[] = [];
   for (const path of merged.retained) {
-    if (next[path] !== undefined || !isSafeRelativePath(path)) continue;
-    const entry = await entryOf(join(state.filesDir, path), path, previous.files[path]?.mtimeMs);
+    if (inNext(path) || !isSafeRelativePath(path)) continue;
+    const at = findPackedPath(previous.files, path);
+    const mtimeMs = at < 0 ? undefined : previous.files.mtimes[at];
+    const entry = await entryOf(join(state.filesDir, path), path, mtimeMs);
     if (entry === undefined) lost.push(path);
     else {
-      next[path] = entry;
+      placed.set(path, entry);
       restore.push(path);
       restoreMtimes[path] = entry.mtimeMs;
     }
@@ -130,10 +142,24 @@ export async function planHashFix(
     log.warn(
       `hash: ${path} of an earlier release is neither in the tree nor kept in ${state.filesDir}`,
     );
-  const expire = merged.expired.filter(
-    (path) => next[path] !== undefined && isSafeRelativePath(path),
-  );
-  for (const path of expire) delete next[path];
+  const expire = merged.expired.filter((path) => inNext(path) && isSafeRelativePath(path));
+  const gone = new Set(expire);
+  const builder = new PackedFilesBuilder();
+  for (let i = 0; i < before.count; i++) {
+    const path = before.paths[i] as string;
+    if (moved.has(path) || placed.has(path) || gone.has(path)) continue;
+    const index = builder.add(
+      path,
+      before.sizes[i] as number,
+      before.mtimes[i] as number,
+      before.types[before.typeIds[i] as number] as string,
+    );
+    builder.setSha(index, before.sha256.subarray(i * 32, i * 32 + 32));
+  }
+  for (const [path, entry] of placed) {
+    if (gone.has(path)) continue;
+    builder.setShaHex(builder.add(path, entry.size, entry.mtimeMs, entry.type), entry.sha256);
+  }
   return {
     fix: {
       plan,
@@ -145,7 +171,8 @@ export async function planHashFix(
       expired: merged.expired,
       lost,
     },
-    next: { ...scanned, files: next },
+    // Sorted by path again in finish(): the placed entries came after the scanned ones.
+    next: { ...scanned, files: builder.finish().files },
   };
 }
 

@@ -1,8 +1,8 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import { diffManifests } from '../manifest/diff-manifests.ts';
-import { emptyManifest, type Manifest } from '../manifest/manifest.ts';
-import { scanDir } from '../manifest/scan-dir.ts';
+import { diffPackedManifests } from '../manifest/diff-packed-manifests.ts';
+import { emptyPackedManifest, type PackedManifest } from '../manifest/packed-manifest.ts';
+import { scanDirPacked } from '../manifest/scan-dir.ts';
 import { resolveOriginStyle } from '../origin/resolve-origin-style.ts';
 import { releaseId } from '../purge/journal.ts';
 import { parseConnectTo } from '../verify/connect-to.ts';
@@ -21,8 +21,8 @@ import { withVantage } from './with-vantage.ts';
 export async function verifyReleaseFiles(
   config: ResolvedConfig,
   options: {
-    readonly manifest?: Manifest;
-    readonly previous?: Manifest;
+    readonly manifest?: PackedManifest;
+    readonly previous?: PackedManifest;
     readonly signal: AbortSignal;
     readonly log: Logger;
     readonly onProgress?: VerifyOptions['onProgress'];
@@ -32,11 +32,12 @@ export async function verifyReleaseFiles(
     readonly env?: NodeJS.ProcessEnv;
   },
 ): Promise<VerifyReport> {
-  const manifest = options.manifest ?? (await scanDir(config.dir, { signal: options.signal }));
+  const manifest =
+    options.manifest ?? (await scanDirPacked(config.dir, { signal: options.signal }));
   // No HEAD requests to guess the style here: `auto` takes the default.
   const style = resolveOriginStyle(config.origin.validators, undefined);
-  const previous = options.previous ?? emptyManifest();
-  const diff = diffManifests(previous, manifest, { style });
+  const previous = options.previous ?? emptyPackedManifest();
+  const diff = diffPackedManifests(previous, manifest, { style });
   const all = verifyTargets(diff, manifest, config.baseUrl, config.urls);
   const release = releaseId(previous, manifest);
   const targets = options.shard === undefined ? all : selectShard(all, options.shard);

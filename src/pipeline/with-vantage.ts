@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import type { Manifest } from '../manifest/manifest.ts';
+import type { FileEntry } from '../manifest/manifest.ts';
+import { type PackedManifest, packedEntryOf } from '../manifest/packed-manifest.ts';
 import type { VerifyReport } from '../verify/report-types.ts';
 import type { VerifyTarget } from '../verify/targets.ts';
 import { describeProbe } from '../verify/vantage/vantage-report.ts';
@@ -14,7 +15,7 @@ import {
 export interface WithVantageInput {
   /** Every target of the run, before any sharding: the sample is drawn from all of them. */
   readonly targets: readonly VerifyTarget[];
-  readonly manifest: Manifest;
+  readonly manifest: PackedManifest;
   /** releaseId(previous, release): seeds the sample. */
   readonly release: string;
   readonly env: NodeJS.ProcessEnv;
@@ -45,7 +46,14 @@ export async function withVantage(
   const inReport = (target: VerifyTarget) => covered.has(target.url);
   const changedHtml = selection.changedHtml.filter(inReport);
   const sampled = selection.sampled.filter(inReport);
-  const expectations = expectationsFor([...changedHtml, ...sampled], input.manifest.files, covered);
+  const measured = [...changedHtml, ...sampled];
+  // The entries of the URLs measured only: a few hundred, looked up in the packed release.
+  const files: Record<string, FileEntry> = Object.create(null);
+  for (const target of measured) {
+    const entry = target.kind === 'serves' ? packedEntryOf(input.manifest, target.path) : undefined;
+    if (entry !== undefined) files[target.path] = entry;
+  }
+  const expectations = expectationsFor(measured, files, covered);
   const token = input.env.GLOBALPING_TOKEN?.trim();
   const vantage = await verifyVantage({
     config: vantageConfig,

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { comparePaths, type Manifest } from '../manifest/manifest.ts';
+import { createHash, type Hash } from 'node:crypto';
+import { comparePaths } from '../manifest/manifest.ts';
+import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
 import type { ProviderPlan } from './plan-purges.ts';
 
 /**
@@ -19,12 +20,14 @@ export interface PlanDigests {
 }
 
 /** The release a plan was made from: what was scanned and which files the fix touches. */
-export function releaseDigest(next: Manifest, toTouch: readonly string[]): string {
+export function releaseDigest(next: PackedManifest, toTouch: readonly string[]): string {
   const hash = createHash('sha256');
   hash.update('release\n');
-  for (const path of Object.keys(next.files).sort(comparePaths)) {
-    hash.update(`${path}\0${next.files[path]?.sha256}\n`);
-  }
+  // The packed paths are sorted by comparePaths: the bytes hashed are those of the plain form.
+  const { files } = next;
+  const text = new BatchedUpdate(hash);
+  for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+  text.flush();
   hash.update('touch\n');
   for (const path of [...toTouch].sort(comparePaths)) hash.update(`${path}\n`);
   return hash.digest('hex');
@@ -34,15 +37,40 @@ export function releaseDigest(next: Manifest, toTouch: readonly string[]): strin
  * The baseline a plan diffs against. Sizes and mtimes count too: they decide the validator
  * hazards, hence the touch. `none` when there was no baseline (a first deploy).
  */
-export function baselineDigest(baseline: Manifest | undefined): string {
+export function baselineDigest(baseline: PackedManifest | undefined): string {
   if (baseline === undefined) return 'none';
   const hash = createHash('sha256');
   hash.update('baseline\n');
-  for (const path of Object.keys(baseline.files).sort(comparePaths)) {
-    const file = baseline.files[path];
-    hash.update(`${path}\0${file?.sha256}\0${file?.size}\0${file?.mtimeMs}\n`);
+  const { files } = baseline;
+  const text = new BatchedUpdate(hash);
+  for (let i = 0; i < files.count; i++) {
+    text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\0${files.sizes[i]}\0${files.mtimes[i]}\n`);
   }
+  text.flush();
   return hash.digest('hex');
+}
+
+/**
+ * Lines handed to a hash ~64 KiB at a time: the same bytes as one `update` per line (UTF-8 of
+ * whole strings, concatenated), without a call into the native hash per file of 1,000,000.
+ */
+export class BatchedUpdate {
+  readonly #hash: Hash;
+  #text = '';
+
+  constructor(hash: Hash) {
+    this.#hash = hash;
+  }
+
+  add(line: string): void {
+    this.#text += line;
+    if (this.#text.length >= 65_536) this.flush();
+  }
+
+  flush(): void {
+    if (this.#text !== '') this.#hash.update(this.#text);
+    this.#text = '';
+  }
 }
 
 /** The providers' configuration, key order aside. */

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JobError } from '../errors.ts';
-import { comparePaths, type Manifest } from '../manifest/manifest.ts';
+import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
+import { BatchedUpdate } from '../plan/plan-digests.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
 import { batchTargets, makeBatch, type PurgeBatch } from '../providers/provider.ts';
 
@@ -41,7 +42,7 @@ const FORMAT = 1;
  * providers (`context`: their configuration — a node added since must get every URL), give the
  * same id.
  */
-export function releaseId(previous: Manifest, next: Manifest, context = ''): string {
+export function releaseId(previous: PackedManifest, next: PackedManifest, context = ''): string {
   const hash = createHash('sha256');
   hash.update(`context\n${context}\n`);
   for (const [label, manifest] of [
@@ -49,9 +50,11 @@ export function releaseId(previous: Manifest, next: Manifest, context = ''): str
     ['next', next],
   ] as const) {
     hash.update(`${label}\n`);
-    for (const path of Object.keys(manifest.files).sort(comparePaths)) {
-      hash.update(`${path}\0${manifest.files[path]?.sha256}\n`);
-    }
+    // Sorted by comparePaths already: the same bytes as over the plain form's sorted keys.
+    const { files } = manifest;
+    const text = new BatchedUpdate(hash);
+    for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+    text.flush();
   }
   return hash.digest('hex');
 }

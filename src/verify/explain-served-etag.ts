@@ -1,4 +1,4 @@
-import { fileEntry, type Manifest } from '../manifest/manifest.ts';
+import { type PackedManifest, packedEntryOf } from '../manifest/packed-manifest.ts';
 import { explainEtag } from '../origin/explain-etag.ts';
 import { sameValidator } from '../origin/opaque-tag.ts';
 import type { OriginStyle } from '../origin/origin-style.ts';
@@ -12,11 +12,11 @@ import { predictEtag } from '../origin/predict-etag.ts';
 export interface EtagModel {
   readonly style: OriginStyle;
   /** The release as deployed: after the touch (the manifest the baseline saves). */
-  readonly release: Manifest;
+  readonly release: PackedManifest;
   /** The release as scanned, before the touch: its mtimes are the pre-touch ones. */
-  readonly scanned?: Manifest;
+  readonly scanned?: PackedManifest;
   /** The baseline: the release browsers hold. */
-  readonly previous?: Manifest;
+  readonly previous?: PackedManifest;
 }
 
 /**
@@ -31,12 +31,12 @@ export function explainServedEtag(
   via: 'edge' | 'origin',
 ): string | undefined {
   if (model === undefined) return undefined;
-  const file = fileEntry(model.release, path);
+  const file = packedEntryOf(model.release, path);
   if (file === undefined) return undefined;
   const expected = predictEtag(model.style, file);
   if (expected !== undefined && sameValidator(seen, expected)) return undefined;
-  const scanned = model.scanned === undefined ? undefined : fileEntry(model.scanned, path);
-  const previous = model.previous === undefined ? undefined : fileEntry(model.previous, path);
+  const scanned = model.scanned === undefined ? undefined : packedEntryOf(model.scanned, path);
+  const previous = model.previous === undefined ? undefined : packedEntryOf(model.previous, path);
   return explainEtag(model.style, expected, seen, {
     file,
     via,

@@ -6,13 +6,14 @@ import type { VerifyReport } from './report-types.ts';
  * now hold (manifest version 2 `validators`): for each URL verified, what the edge served at
  * the last look; for every other URL, what the previous baseline recorded (an unchanged file
  * keeps its validators). A URL verified without validators, or removed, drops its old record;
- * so do all of them when the base URL changed. Pure.
+ * so do all of them when the base URL changed. Either form of manifest (plain or packed): only
+ * its `baseUrl` and `validators` are read. Pure.
  */
-export function recordValidators(
-  manifest: Manifest,
-  previous: Manifest | undefined,
+export function recordValidators<M extends Pick<Manifest, 'baseUrl' | 'validators'>>(
+  manifest: M,
+  previous: Pick<Manifest, 'baseUrl' | 'validators'> | undefined,
   verify: Pick<VerifyReport, 'urls'>,
-): Manifest {
+): M {
   const out: Record<string, RecordedValidators> = Object.create(null);
   const carried =
     previous?.validators !== undefined && previous.baseUrl === manifest.baseUrl

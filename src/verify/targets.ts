@@ -1,5 +1,6 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
 import { fileEntry, type Manifest } from '../manifest/manifest.ts';
+import { type PackedManifest, packedEntryOf } from '../manifest/packed-manifest.ts';
 import { absoluteUrl, type UrlOptions, urlPathsFor } from '../plan/map-urls.ts';
 
 /** A URL to prove fresh: it serves `sha256`, or (removed) it is gone. */
@@ -17,11 +18,12 @@ export type VerifyTarget =
 
 /**
  * Every URL a release must prove: each URL of an added or changed file, and each URL of a
- * removed one. Pure.
+ * removed one. `manifest` in either form: the plain one, or the packed one the pipeline holds.
+ * Pure.
  */
 export function verifyTargets(
   diff: Pick<ManifestDiff, 'added' | 'changed' | 'removed' | 'hazards'>,
-  manifest: Manifest,
+  manifest: Manifest | PackedManifest,
   baseUrl: string,
   urls: UrlOptions,
   fixed: ReadonlySet<string> = new Set(),
@@ -32,8 +34,11 @@ export function verifyTargets(
       .map((hazard) => hazard.path),
   );
   const out: VerifyTarget[] = [];
+  const entryOf = isPacked(manifest)
+    ? (path: string) => packedEntryOf(manifest, path)
+    : (path: string) => fileEntry(manifest, path);
   const serves = (path: string, changed: boolean) => {
-    const entry = fileEntry(manifest, path);
+    const entry = entryOf(path);
     if (entry === undefined) return;
     for (const urlPath of urlPathsFor(path, urls)) {
       out.push({
@@ -54,4 +59,9 @@ export function verifyTargets(
     }
   }
   return out;
+}
+
+/** Whether `manifest` is packed: its `files` has a hash arena (a plain one maps paths to objects). */
+function isPacked(manifest: Manifest | PackedManifest): manifest is PackedManifest {
+  return manifest.files.sha256 instanceof Uint8Array;
 }

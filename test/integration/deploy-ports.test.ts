@@ -13,7 +13,7 @@ import { providerSchema } from '../../src/config/schema.ts';
 import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
 import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
 import { writeSampleSite } from '../../src/demo/sample-site.ts';
-import type { Manifest } from '../../src/manifest/manifest.ts';
+import type { PackedManifest } from '../../src/manifest/packed-manifest.ts';
 import { deploy } from '../../src/pipeline/deploy.ts';
 import type { DeployPorts } from '../../src/pipeline/deploy-ports.ts';
 import { createProviders } from '../../src/providers/index.ts';
@@ -51,7 +51,7 @@ describe('deploy(config, { ports })', () => {
   it('uses every injected port: providers, baseline store, journal store, HTTP clients, logger', async () => {
     const config = await loadConfig({ cwd: work, env: {} });
     const provider = memoryProvider('memory');
-    const saved: Manifest[] = [];
+    const saved: PackedManifest[] = [];
     const journals: string[] = [];
     let clients = 0;
     const lines: string[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStateBranchStore } from '../../src/github/state-branch-store.ts';
-import { scanDir } from '../../src/manifest/scan-dir.ts';
+import { scanDirPacked } from '../../src/manifest/scan-dir.ts';
 import { FAKE_GITHUB_TOKEN, type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { fakeClient } from '../support/fake-github-client.ts';
 import { runCli } from '../support/run-cli.ts';
@@ -52,7 +52,9 @@ describe('edgepurge plan with a github: baseline', () => {
     expect(firstPlan.baseline.found).toBe(false);
 
     // What a verified deploy saves: the scan of the same tree.
-    const manifest = await scanDir(join(work, 'site'), { baseUrl: 'https://www.example.com' });
+    const manifest = await scanDirPacked(join(work, 'site'), {
+      baseUrl: 'https://www.example.com',
+    });
     await createStateBranchStore({
       octokit: fakeClient(fake),
       owner: 'acme',

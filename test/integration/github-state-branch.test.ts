@@ -4,6 +4,7 @@ import { type EdgepurgeError, isEdgepurgeError } from '../../src/errors.ts';
 import { openBaselineStore } from '../../src/github/open-baseline-store.ts';
 import { createStateBranchStore } from '../../src/github/state-branch-store.ts';
 import { serializeManifest } from '../../src/manifest/manifest.ts';
+import { packManifest, unpackManifest } from '../../src/manifest/packed-manifest.ts';
 import type { BaselineStore } from '../../src/pipeline/baseline-store.ts';
 import {
   FAKE_GITHUB_TOKEN,
@@ -119,7 +120,7 @@ describe('state branch baseline', () => {
     expect(fake.refs.size).toBe(0);
 
     const manifest = makeManifest(20);
-    await first.write(manifest);
+    await first.write(packManifest(manifest));
     expect(storedText()).toBe(serializeManifest(manifest));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     const commit = fake.git.get(tip, 'commit');
@@ -133,15 +134,15 @@ describe('state branch baseline', () => {
     expect(requestsTo('PUT', '/contents/')).toEqual([]);
 
     const again = await store().read();
-    expect(again && serializeManifest(again)).toBe(serializeManifest(manifest));
+    expect(again && serializeManifest(unpackManifest(again))).toBe(serializeManifest(manifest));
   });
 
   it('saves the next release on top of the tip it read, with a non-forced update', async () => {
-    await store().write(makeManifest(5, 'one'));
+    await store().write(packManifest(makeManifest(5, 'one')));
     const firstTip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     const next = store();
     await next.read();
-    await next.write(makeManifest(6, 'two'));
+    await next.write(packManifest(makeManifest(6, 'two')));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     expect(fake.git.get(tip, 'commit')?.parents).toEqual([firstTip]);
     const update = requestsTo('PATCH', '/git/refs/heads')[0];
@@ -150,12 +151,12 @@ describe('state branch baseline', () => {
   });
 
   it('makes no commit when the release saved is the one already stored', async () => {
-    await store().write(makeManifest(5, 'same'));
+    await store().write(packManifest(makeManifest(5, 'same')));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`);
     const next = store();
     await next.read();
     const posts = fake.server.requests.filter((r) => r.method !== 'GET').length;
-    await next.write(makeManifest(5, 'same'));
+    await next.write(packManifest(makeManifest(5, 'same')));
     expect(fake.refs.get(`refs/heads/${BRANCH}`)).toBe(tip);
     expect(fake.server.requests.filter((r) => r.method !== 'GET')).toHaveLength(posts);
   });
@@ -165,21 +166,21 @@ describe('state branch baseline', () => {
     const text = serializeManifest(manifest);
     // Far over the 1 MB that the Contents API reads.
     expect(text.length).toBeGreaterThan(15_000_000);
-    await store().write(manifest);
+    await store().write(packManifest(manifest));
     const read = await store().read();
-    expect(Object.keys(read?.files ?? {})).toHaveLength(100_000);
-    expect(read && serializeManifest(read)).toBe(text);
+    expect(read?.files.count).toBe(100_000);
+    expect(read && serializeManifest(unpackManifest(read))).toBe(text);
   });
 
   it('stores the baseline gzipped, a fraction of the JSON, and reads it back', async () => {
     const manifest = makeManifest(1000);
-    await store().write(manifest);
+    await store().write(packManifest(manifest));
     const gz = fake.bytesOnBranch(BRANCH, PATH) as Buffer;
     expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect(gz.length).toBeLessThan(serializeManifest(manifest).length / 3);
     expect(fake.bytesOnBranch(BRANCH, PLAIN_PATH)).toBeUndefined();
     const read = await store().read();
-    expect(read && serializeManifest(read)).toBe(serializeManifest(manifest));
+    expect(read && serializeManifest(unpackManifest(read))).toBe(serializeManifest(manifest));
   });
 
   it('reads the uncompressed manifest.json of an older edgepurge, and replaces it on save', async () => {
@@ -187,9 +188,9 @@ describe('state branch baseline', () => {
     await commitFiles({ [PLAIN_PATH]: Buffer.from(serializeManifest(old)) });
     const next = store();
     const read = await next.read();
-    expect(read && serializeManifest(read)).toBe(serializeManifest(old));
+    expect(read && serializeManifest(unpackManifest(read))).toBe(serializeManifest(old));
     const oldTip = fake.refs.get(`refs/heads/${BRANCH}`);
-    await next.write(makeManifest(5, 'new'));
+    await next.write(packManifest(makeManifest(5, 'new')));
     // One commit on top of the old tip: the .gz written, the plain file gone.
     const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     expect(fake.git.get(tip, 'commit')?.parents).toEqual([oldTip]);
@@ -204,7 +205,7 @@ describe('state branch baseline', () => {
       [PLAIN_PATH]: Buffer.from(serializeManifest(makeManifest(3, 'plain'))),
     });
     const read = await store().read();
-    expect(read && serializeManifest(read)).toBe(serializeManifest(compressed));
+    expect(read && serializeManifest(unpackManifest(read))).toBe(serializeManifest(compressed));
   });
 
   it('refuses a damaged or inflating .gz with exit 2, naming it', async () => {
@@ -221,12 +222,12 @@ describe('state branch baseline', () => {
   });
 
   it("refuses a baseline over GitHub's file limit precisely, writing nothing", async () => {
-    await store().write(makeManifest(2, 'small'));
+    await store().write(packManifest(makeManifest(2, 'small')));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`);
     const blobs = requestsTo('POST', '/git/blobs').length;
     const big = store({ maxBlobBytes: 1000 });
     await big.read();
-    const error = await failure(big.write(makeManifest(500)));
+    const error = await failure(big.write(packManifest(makeManifest(500))));
     expect(error.exitCode).toBe(2);
     expect(error.code).toBe('E_BASELINE_TOO_LARGE');
     expect(error.at).toBe('saveBaseline');
@@ -238,10 +239,10 @@ describe('state branch baseline', () => {
 
   it('keeps the other environments when one is saved', async () => {
     const staging = makeManifest(3, 'staging');
-    await store({ environment: 'staging' }).write(staging);
+    await store({ environment: 'staging' }).write(packManifest(staging));
     const production = store();
     await production.read();
-    await production.write(makeManifest(4, 'production'));
+    await production.write(packManifest(makeManifest(4, 'production')));
     expect(storedText('staging/manifest.json.gz')).toBe(serializeManifest(staging));
     expect(storedText()).toBe(serializeManifest(makeManifest(4, 'production')));
     // A branch without this environment's folder is that environment's first deploy.
@@ -249,15 +250,15 @@ describe('state branch baseline', () => {
   });
 
   it('lets the first of two racing deploys win and refuses the second, writing nothing', async () => {
-    await store().write(makeManifest(5, 'base'));
+    await store().write(packManifest(makeManifest(5, 'base')));
     const a = store();
     const b = store();
     await a.read();
     await b.read();
     const winner = makeManifest(7, 'a');
-    await a.write(winner);
+    await a.write(packManifest(winner));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`);
-    const error = await failure(b.write(makeManifest(9, 'b')));
+    const error = await failure(b.write(packManifest(makeManifest(9, 'b'))));
     expect(error.code).toBe('E_BASELINE_RACE');
     expect(error.exitCode).toBe(1);
     expect(error.message).toContain('another deploy of production saved a baseline');
@@ -273,8 +274,8 @@ describe('state branch baseline', () => {
     const b = store();
     expect(await a.read()).toBeUndefined();
     expect(await b.read()).toBeUndefined();
-    await a.write(makeManifest(2, 'a'));
-    const error = await failure(b.write(makeManifest(3, 'b')));
+    await a.write(packManifest(makeManifest(2, 'a')));
+    const error = await failure(b.write(packManifest(makeManifest(3, 'b'))));
     expect(error.code).toBe('E_BASELINE_RACE');
     expect(storedText()).toBe(serializeManifest(makeManifest(2, 'a')));
   });
@@ -288,7 +289,7 @@ describe('state branch errors', () => {
     );
     const saving = store();
     expect(await saving.read()).toBeUndefined();
-    await saving.write(makeManifest(2));
+    await saving.write(packManifest(makeManifest(2)));
     // The retry met "Reference already exists" with its own commit: a success.
     expect(requestsTo('POST', '/git/refs')).toHaveLength(2);
     expect(storedText()).toBe(serializeManifest(makeManifest(2)));
@@ -364,7 +365,7 @@ describe('state branch errors', () => {
     );
     const saving = store({ log });
     expect(await saving.read()).toBeUndefined();
-    await saving.write(makeManifest(3));
+    await saving.write(packManifest(makeManifest(3)));
     expect(storedText()).toBe(serializeManifest(makeManifest(3)));
     expect(log.warnings.join('\n')).toMatch(
       /secondary rate limit on POST .*git\/blobs; retrying in 1s/,
@@ -407,9 +408,9 @@ describe('openBaselineStore', () => {
     const baseline = await open({}, env());
     expect(baseline.location).toBe('github:edgepurge-state (production)');
     expect(await baseline.read()).toBeUndefined();
-    await baseline.write(makeManifest(2));
+    await baseline.write(packManifest(makeManifest(2)));
     // The same store saw its own read: a second save on top is a fast-forward.
-    await baseline.write(makeManifest(3));
+    await baseline.write(packManifest(makeManifest(3)));
     const tip = fake.refs.get(`refs/heads/${BRANCH}`) as string;
     expect(fake.git.get(tip, 'commit')?.message).toContain('feedfacefeedface');
     expect(fake.git.get(tip, 'commit')?.parents).toHaveLength(1);
@@ -420,7 +421,7 @@ describe('openBaselineStore', () => {
       { baseline: 'github:deploy/state', saveBaseline: 'github:deploy/state' },
       env(),
     );
-    await baseline.write(makeManifest(1));
+    await baseline.write(packManifest(makeManifest(1)));
     const saved = fake.bytesOnBranch('deploy/state', PATH);
     expect(saved && gunzipSync(saved).toString()).toBe(serializeManifest(makeManifest(1)));
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvePaths, validateConfig } from '../../src/config/load-config.ts';
 import { InputError } from '../../src/errors.ts';
-import { emptyManifest } from '../../src/manifest/manifest.ts';
+import { emptyPackedManifest } from '../../src/manifest/packed-manifest.ts';
 import { fileBaselineStore, stateBranchOf } from '../../src/pipeline/baseline-store.ts';
 import { defaultBaselineStore } from '../../src/pipeline/deploy.ts';
 
@@ -24,7 +24,7 @@ describe('fileBaselineStore', () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgepurge-store-'));
     const store = fileBaselineStore(join(dir, 'old.json'), join(dir, 'new.json'));
     expect(await store.read()).toBeUndefined();
-    await store.write(emptyManifest());
+    await store.write(emptyPackedManifest());
     expect(JSON.parse(await readFile(join(dir, 'new.json'), 'utf8'))).toMatchObject({ files: {} });
     expect(store.location).toBe(join(dir, 'new.json'));
   });

@@ -6,11 +6,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load-config.ts';
 import { diffManifests } from '../../src/manifest/diff-manifests.ts';
 import { emptyManifest, type Manifest } from '../../src/manifest/manifest.ts';
+import { packManifest, unpackManifest } from '../../src/manifest/packed-manifest.ts';
 import { scanDir } from '../../src/manifest/scan-dir.ts';
 import { applyHashFix, saveHashHistory } from '../../src/pipeline/apply-hash-fix.ts';
-import { hashStateOf, planHashFix, purgeDiffOf } from '../../src/pipeline/plan-hash-fix.ts';
+import {
+  hashStateOf,
+  planHashFix as planPacked,
+  purgeDiffOf,
+} from '../../src/pipeline/plan-hash-fix.ts';
 
 const log = { info: () => {}, warn: () => {} };
+
+/** planHashFix takes and gives the packed form; these tests read the plain one. */
+async function planHashFix(
+  c: ResolvedConfig,
+  scanned: Manifest,
+  previous: Manifest,
+  logger: typeof log,
+) {
+  const { fix, next } = await planPacked(c, packManifest(scanned), packManifest(previous), logger);
+  return { fix, next: unpackManifest(next) };
+}
 let work = '';
 let site = '';
 

@@ -2,8 +2,9 @@ import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { touchFiles } from '../../src/fix/touch-files.ts';
+import { touchFiles, touchPackedFiles } from '../../src/fix/touch-files.ts';
 import type { FileEntry, Manifest } from '../../src/manifest/manifest.ts';
+import { packedEntryOf, packManifest } from '../../src/manifest/packed-manifest.ts';
 import { predictEtag } from '../../src/origin/index.ts';
 
 const SECOND = 1_700_000_000_000;
@@ -47,6 +48,19 @@ describe('touchFiles', () => {
       previous: manifest(SECOND + 4500),
     });
     expect(result.manifest.files['a.txt']?.mtimeMs).toBe(SECOND + 5000);
+  });
+
+  it('the packed form: the same mtime, past the baseline, and the release it was given unchanged', async () => {
+    const release = packManifest(manifest(SECOND + 900));
+    const result = await touchPackedFiles(dir, release, ['a.txt'], {
+      now: () => SECOND + 950,
+      previous: packManifest(manifest(SECOND + 4500)),
+    });
+    expect(result.touched).toEqual(['a.txt']);
+    expect(packedEntryOf(result.manifest, 'a.txt')?.mtimeMs).toBe(SECOND + 5000);
+    expect((await stat(join(dir, 'a.txt'))).mtimeMs).toBe(SECOND + 5000);
+    expect(packedEntryOf(release, 'a.txt')?.mtimeMs).toBe(SECOND + 900);
+    await expect(touchPackedFiles(dir, release, ['b.txt'])).rejects.toThrow(/not a file/);
   });
 
   it('content ETags: a touch changes nothing, so nothing is touched', async () => {

@@ -10,6 +10,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import type { FileEntry, Manifest } from '../../src/manifest/manifest.ts';
+import { type PackedManifest, packManifest } from '../../src/manifest/packed-manifest.ts';
 import { predictEtag } from '../../src/origin/predict-etag.ts';
 import { parseConnectTo } from '../../src/verify/connect-to.ts';
 import { createHttpClient, type HttpClient } from '../../src/verify/http-client.ts';
@@ -855,12 +856,13 @@ describe('verifyRelease checks against loopback edge and origin', () => {
       sha256: sha(NEW),
       type: 'application/javascript',
     });
-    const manifest = (entry: FileEntry, sha256 = entry.sha256): Manifest => ({
-      version: 2,
-      generator: 't',
-      createdAt: '',
-      files: { 'app.js': { ...entry, sha256 } },
-    });
+    const manifest = (entry: FileEntry, sha256 = entry.sha256): PackedManifest =>
+      packManifest({
+        version: 2,
+        generator: 't',
+        createdAt: '',
+        files: { 'app.js': { ...entry, sha256 } },
+      } satisfies Manifest);
     // cp -p kept release 1's size and mtime; the touch moved the mtime; the upload dropped it.
     const model = {
       style: 'nginx' as const,

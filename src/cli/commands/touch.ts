@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.ts';
-import { touchFiles } from '../../fix/touch-files.ts';
-import { requireManifestFile } from '../../manifest/baseline-file.ts';
-import { diffManifests } from '../../manifest/diff-manifests.ts';
-import { scanDir } from '../../manifest/scan-dir.ts';
+import { touchPackedFiles } from '../../fix/touch-files.ts';
+import { requirePackedManifestFile } from '../../manifest/baseline-file.ts';
+import { diffPackedManifests } from '../../manifest/diff-packed-manifests.ts';
+import { scanDirPacked } from '../../manifest/scan-dir.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIO, printResult } from '../io.ts';
 import { VALIDATORS_USAGE, validatorsFlag } from '../validators-flag.ts';
@@ -36,15 +36,15 @@ export async function touchCommand(args: readonly string[], io: CliIO): Promise<
   }
   const style = validatorsFlag(values.validators);
   const dir = resolve(io.cwd, positionals[0] as string);
-  const baseline = await requireManifestFile(resolve(io.cwd, values.baseline), 'baseline');
-  const next = await scanDir(dir, { signal: io.signal });
-  const diff = diffManifests(baseline, next, { style });
+  const baseline = await requirePackedManifestFile(resolve(io.cwd, values.baseline), 'baseline');
+  const next = await scanDirPacked(dir, { signal: io.signal });
+  const diff = diffPackedManifests(baseline, next, { style });
   const paths =
     values.all === true
       ? [...diff.added, ...diff.changed]
       : diff.hazards.filter((hazard) => hazard.kind === 'validator-unchanged').map((h) => h.path);
   const dryRun = values['dry-run'] === true;
-  const result = await touchFiles(dir, next, paths, { dryRun, style, previous: baseline });
+  const result = await touchPackedFiles(dir, next, paths, { dryRun, style, previous: baseline });
   printResult(io, values.json === true, { dryRun, touched: result.touched }, () => {
     const verb = dryRun ? 'would touch' : 'touched';
     const lines = result.touched.map((path) => `${verb} ${path}`);

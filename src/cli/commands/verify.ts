@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { requireManifestFile } from '../../manifest/baseline-file.ts';
+import { requirePackedManifestFile } from '../../manifest/baseline-file.ts';
 import { verifyReleaseFiles } from '../../pipeline/verify-release-files.ts';
 import { renderVerifyText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
@@ -37,11 +37,11 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   const manifest =
     values.manifest === undefined
       ? undefined
-      : await requireManifestFile(resolve(io.cwd, values.manifest));
+      : await requirePackedManifestFile(resolve(io.cwd, values.manifest));
   const previous =
     values.previous === undefined
       ? undefined
-      : await requireManifestFile(resolve(io.cwd, values.previous), 'previous manifest');
+      : await requirePackedManifestFile(resolve(io.cwd, values.previous), 'previous manifest');
   const progress = verifyProgress(io);
   try {
     const result = await verifyReleaseFiles(config, {
