@@ -329,3 +329,16 @@ describe('the streaming manifest reader', () => {
     );
   });
 });
+
+describe('the Node internals the reader relies on', () => {
+  // json-cursor.ts and http1-parser.ts call Buffer's own decoders directly (undocumented, a
+  // third faster per string): a Node release without them must fail here, not in a deploy.
+  it('Buffer.prototype has utf8Slice and latin1Slice, equal to toString', () => {
+    const bytes = Buffer.from('aé€b', 'utf8') as Buffer & {
+      utf8Slice(start: number, end: number): string;
+      latin1Slice(start: number, end: number): string;
+    };
+    expect(bytes.utf8Slice(1, 6)).toBe(bytes.toString('utf8', 1, 6));
+    expect(bytes.latin1Slice(0, 3)).toBe(bytes.toString('latin1', 0, 3));
+  });
+});
