@@ -9,6 +9,7 @@ import type { VerifyResult } from '../verify/verify-release.ts';
 import { invalidationLines } from './invalidation-lines.ts';
 import { purgeOrderLine } from './plan-rows.ts';
 import { printable } from './printable.ts';
+import { count } from './summarize-report.ts';
 import { scopeLine, vantageTextLines } from './vantage-sections.ts';
 
 /** Human text for a diff: one line a file, with the reason a hazard matters. */
@@ -89,7 +90,7 @@ export function renderPlanText(plan: PurgePlan, toTouch: readonly string[]): str
   for (const path of toTouch) lines.push(`touch ${printable(path)}`);
   for (const provider of plan.providers) {
     lines.push(
-      `${provider.provider} (${provider.type}): ${provider.entries.length} batches${providerNote(provider)}`,
+      `${provider.provider} (${provider.type}): ${count(provider.entries.length, 'batch', 'batches')}${providerNote(provider)}`,
     );
     for (const entry of provider.entries)
       for (const line of describeEntry(entry)) lines.push(`  ${line}`);

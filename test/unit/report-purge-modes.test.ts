@@ -71,7 +71,7 @@ describe('reports say which mode and why, and the order the purge ran in', () =>
     expect(text).toContain('  https://x.test/old.js  (hazard, hard: validator-unchanged)');
     expect(text).toContain('  https://x.test/app.js  (changed, soft: validator-changed)');
     expect(text).toContain(
-      'edge (fastly): 1 batches, purge.mode hard, then all again after 2 s (shield)',
+      'edge (fastly): 1 batch, purge.mode hard, then all again after 2 s (shield)',
     );
     expect(text).toContain(
       'validator-unchanged: the validator did not change: a revalidation would answer 304 and keep the old bytes',
