@@ -171,6 +171,22 @@ describeE2E('hashed fixture sites through nginx + Varnish', () => {
           const original = integrity(String(site.files['index.html']));
           expect(rewritten).toHaveLength(original.length);
           for (const [i, value] of rewritten.entries()) expect(value).not.toBe(original[i]);
+          // The import map's integrity: each key follows its module's rename and its value was
+          // recomputed (the module's bytes changed), or the browser would refuse the import.
+          const mapOf = (html: string) =>
+            JSON.parse(/<script type="importmap">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}') as {
+              integrity?: Record<string, string>;
+            };
+          const before = Object.entries(mapOf(String(site.files['index.html'])).integrity ?? {});
+          const after = Object.entries(
+            mapOf(await readFile(path.join(dir, 'index.html'), 'utf8')).integrity ?? {},
+          );
+          expect(after).toHaveLength(before.length);
+          for (const [i, [url, value]] of after.entries()) {
+            const [wasUrl, wasValue] = before[i] as [string, string];
+            expect(url).toBe(`./${renamed.get(`/${wasUrl.slice(2)}`)?.slice(1)}`);
+            expect(value).not.toBe(wasValue);
+          }
         }
       });
     }

@@ -277,8 +277,13 @@ document.body.dataset.result = [helper, flavour, page.default, viewed.default, d
 const SRI_CSS = `${BASE_CSS}h1 { color: rgb(160, 40, 80); }\n.box { width: 60px; height: 30px; background: url(../img/tile.png); }\n`;
 const SRI_CLASSIC = 'window.classicLoaded = "classic";\n//# sourceMappingURL=classic.js.map\n';
 const SRI_MODULE = `import { dep } from "./dep.js";\n${SUMMARY}${LOADED}document.body.dataset.result = [window.classicLoaded, dep, pageSummary()].join("|");\n`;
+// Imported by the module, so checked against the import map's `integrity` for its URL.
+const SRI_DEP = 'import { leaf } from "./leaf.js";\nexport const dep = leaf;\n';
 
-/** A page whose stylesheet, classic script and module (with its modulepreload) carry SRI. */
+/**
+ * A page whose stylesheet, classic script and module (with its modulepreload) carry SRI, and
+ * whose import map gives the integrity of a module the module imports.
+ */
 const sriPage: BrowserSite = {
   name: 'page with Subresource Integrity',
   host: 'sri.example.test',
@@ -288,6 +293,7 @@ const sriPage: BrowserSite = {
       'SRI',
       [
         '<link rel="icon" href="favicon.ico">',
+        `<script type="importmap">{"integrity": {"./js/dep.js": "${sri('sha384', SRI_DEP)}"}}</script>`,
         `<link rel="stylesheet" href="css/s.css" integrity="${sri('sha384', SRI_CSS)}" crossorigin="anonymous">`,
         `<link rel="modulepreload" href="js/m.js" integrity="${sri('sha384', SRI_MODULE)}">`,
         `<script src="js/classic.js" integrity="${sri('sha256', SRI_CLASSIC)} ${sri('sha512', SRI_CLASSIC)}" crossorigin="anonymous"></script>`,
@@ -299,12 +305,13 @@ const sriPage: BrowserSite = {
     'js/classic.js': SRI_CLASSIC,
     'js/classic.js.map': '{"version":3,"file":"classic.js","sources":[],"names":[],"mappings":""}',
     'js/m.js': SRI_MODULE,
-    'js/dep.js': 'export const dep = "dep";\n',
+    'js/dep.js': SRI_DEP,
+    'js/leaf.js': 'export const leaf = "dep";\n',
     'img/tile.png': solidPng(10, 10, [160, 40, 80]),
     'favicon.ico': solidPng(16, 16, [160, 40, 80]),
   },
   pages: {
-    '/': 'classic|dep|h1:rgb(160, 40, 80) css*1 link*1 other*1 script*2',
+    '/': 'classic|dep|h1:rgb(160, 40, 80) css*1 link*1 other*1 script*3',
   },
   cycles: [],
 };

@@ -2,9 +2,9 @@ import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { JobError } from '../../errors.ts';
 import { forEachLimited } from './for-each-limited.ts';
-import { sha256Hex } from './hash-planner.ts';
 import type { HashOutput, HashPlan } from './plan-hash.ts';
 import { readSiteFile } from './plan-site-hash.ts';
+import { sha256Hex } from './reference-graph.ts';
 import { applyEdits } from './rewrite-references.ts';
 
 /** Files written or copied at once. */

@@ -65,16 +65,36 @@ const URL_LIKE_KEY = /^(\/|\.\.?\/|[A-Za-z][A-Za-z0-9+.-]*:)(?!.*\/$)/;
  * The URLs of an import map (`<script type="importmap">`): every value under `imports` and
  * `scopes`, and the keys there that are URL-like (`./js/a.js`, `/js/a.js`, not bare specifiers
  * such as `lit` nor prefixes ending in `/`). A map that is not valid JSON yields nothing.
+ *
+ * The keys of `integrity` are URLs too: the browser resolves each as a URL-like specifier and
+ * checks the module fetched from that URL against the value
+ * (https://html.spec.whatwg.org/multipage/webappapis.html#normalizing-a-module-integrity-map,
+ * #resolving-a-module-integrity-metadata). Each is a reference that carries its string value
+ * as its `integrity`, so the key follows the rename and the value is recomputed for the final
+ * bytes, as an `integrity=` attribute is. A bare key (which the browser ignores) is left alone.
  */
 export function extractImportMapReferences(text: string): Reference[] {
   if (!parses(text)) return [];
-  return jsonStrings(text)
-    .filter(
-      (s) =>
-        (s.keys[0] === 'imports' || s.keys[0] === 'scopes') &&
-        (!s.isKey || URL_LIKE_KEY.test(s.value)),
-    )
-    .map((s) => toReference(s, 'import-map'));
+  const strings = jsonStrings(text);
+  const refs: Reference[] = [];
+  for (const [k, s] of strings.entries()) {
+    if (s.keys[0] === 'imports' || s.keys[0] === 'scopes') {
+      if (!s.isKey || URL_LIKE_KEY.test(s.value)) refs.push(toReference(s, 'import-map'));
+    } else if (s.keys.length === 1 && s.keys[0] === 'integrity' && s.isKey) {
+      if (!URL_LIKE_KEY.test(s.value)) continue;
+      const value = strings[k + 1];
+      // Its value: the next string, when nothing but the colon stands between them.
+      const isValue =
+        value !== undefined && !value.isKey && /^"\s*:\s*"$/.test(text.slice(s.end, value.start));
+      refs.push({
+        ...toReference(s, 'import-map'),
+        ...(isValue
+          ? { integrity: { start: value.start, end: value.end, value: value.value } }
+          : {}),
+      });
+    }
+  }
+  return refs;
 }
 
 /** The files a web app manifest names: `icons[].src`, `screenshots[].src`, `shortcuts[].icons`. */

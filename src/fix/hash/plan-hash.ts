@@ -1,6 +1,7 @@
 import { textKindOf } from './extract-references.ts';
-import { HashPlanner, sha256Hex } from './hash-planner.ts';
+import { HashPlanner } from './hash-planner.ts';
 import type { HashSelectionOptions } from './hash-selection.ts';
+import { sha256Hex } from './reference-graph.ts';
 import type { SiteLocation } from './resolve-reference.ts';
 import type { Edit } from './rewrite-references.ts';
 

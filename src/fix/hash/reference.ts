@@ -15,7 +15,10 @@ export type ReferenceKind =
   /** `<base href>`: not a file to rename; it changes how the page's references resolve. */
   | 'base';
 
-/** Subresource Integrity on the element that holds a reference: `integrity="sha384-…"`. */
+/**
+ * Subresource Integrity on the element that holds a reference (`integrity="sha384-…"`), or an
+ * import map's `integrity` value for the URL its key names.
+ */
 export interface IntegritySpan {
   readonly start: number;
   readonly end: number;
@@ -38,7 +41,23 @@ export interface Reference {
   readonly integrity?: IntegritySpan;
 }
 
-/** Shifts references found in an embedded fragment (a `<style>` block) to file offsets. */
+/**
+ * Shifts references found in an embedded fragment (a `<style>` block, an import map) to file
+ * offsets, the `integrity` they carry (an import map's) with them.
+ */
 export function offsetReferences(refs: readonly Reference[], offset: number): Reference[] {
-  return refs.map((ref) => ({ ...ref, start: ref.start + offset, end: ref.end + offset }));
+  return refs.map((ref) => ({
+    ...ref,
+    start: ref.start + offset,
+    end: ref.end + offset,
+    ...(ref.integrity === undefined
+      ? {}
+      : {
+          integrity: {
+            ...ref.integrity,
+            start: ref.integrity.start + offset,
+            end: ref.integrity.end + offset,
+          },
+        }),
+  }));
 }

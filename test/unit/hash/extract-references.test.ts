@@ -98,6 +98,62 @@ describe('HTML references', () => {
     expect(ref?.integrity?.value).toBe('sha384-abc');
     expect(html.slice(ref?.integrity?.start, ref?.integrity?.end)).toBe('sha384-abc');
   });
+
+  // An import map's `integrity` keys are URLs (each a reference) and each carries its value
+  // as the integrity recomputed for it: [reference as written, its integrity as written].
+  const integrityCases: [string, string, [string, string | undefined][]][] = [
+    [
+      'a relative key and its value',
+      '{"integrity": {"./js/a.js": "sha384-abc"}}',
+      [['./js/a.js', 'sha384-abc']],
+    ],
+    [
+      'root-absolute and absolute keys, space around the colon, two algorithms',
+      '{"integrity": {"/js/a.js" : "sha256-x sha512-y", "https://www.example.com/b.js":"sha384-z"}}',
+      [
+        ['/js/a.js', 'sha256-x sha512-y'],
+        ['https://www.example.com/b.js', 'sha384-z'],
+      ],
+    ],
+    ['a bare key is ignored by the browser, left alone', '{"integrity": {"lit": "sha384-a"}}', []],
+    [
+      'a key whose value is not a string: the key only',
+      '{"integrity": {"./a.js": 1, "./b.js": "sha384-b"}}',
+      [
+        ['./a.js', undefined],
+        ['./b.js', 'sha384-b'],
+      ],
+    ],
+    [
+      'an "integrity" nested under imports is a specifier, not the integrity map',
+      '{"imports": {"integrity": "./i.js"}}',
+      [['./i.js', undefined]],
+    ],
+    [
+      'with imports beside it',
+      '{"imports": {"app": "./js/app.js"}, "integrity": {"./js/app.js": "sha384-q"}}',
+      [
+        ['./js/app.js', undefined],
+        ['./js/app.js', 'sha384-q'],
+      ],
+    ],
+    ['not JSON: nothing', '{"integrity": {"./a.js": "sha384-a",}}', []],
+  ];
+  it.each(integrityCases)('import map integrity: %s', (_name, map, expected) => {
+    const html = `<p>x</p><script type="importmap">${map}</script>`;
+    const refs = extractHtmlReferences(html);
+    expect(
+      refs.map((ref) => [
+        html.slice(ref.start, ref.end),
+        ref.integrity === undefined
+          ? undefined
+          : html.slice(ref.integrity.start, ref.integrity.end),
+      ]),
+    ).toEqual(expected);
+    for (const ref of refs)
+      if (ref.integrity !== undefined)
+        expect(ref.integrity.value).toBe(html.slice(ref.integrity.start, ref.integrity.end));
+  });
 });
 
 describe('CSS references', () => {

@@ -13,6 +13,7 @@ import {
   type Site,
   site,
   sri,
+  sriImportMap,
   sriPage,
 } from './site-fixtures.ts';
 
@@ -189,6 +190,58 @@ describe('planHash on fixture sites', () => {
       references: 2,
       integrity: 1,
     });
+  });
+
+  it('import map integrity: keys follow the renames, values recomputed for the final bytes', () => {
+    const plan = planHash(sriImportMap, ROOT);
+    const out = applied(sriImportMap, plan);
+    const names = Object.fromEntries(plan.renames.map((r) => [r.from, r.to]));
+    const app = names['js/app.js'] as string;
+    const dep = names['js/dep.js'] as string;
+    expect(isHashedName(app) && isHashedName(dep)).toBe(true);
+    const appBytes = out.get(app) as Uint8Array;
+    const depBytes = out.get(dep) as Uint8Array;
+    // app.js imports dep.js by its new name, so its bytes (and its digest) changed.
+    expect(decoder.decode(appBytes)).toContain(`"./${dep.split('/').at(-1)}"`);
+    const map = JSON.parse(
+      /<script type="importmap">(.*)<\/script>/.exec(text(out, 'index.html'))?.[1] as string,
+    ) as { imports: Record<string, string>; integrity: Record<string, string> };
+    expect(map.imports).toEqual({ app: `./${app}` });
+    expect(map.integrity).toEqual({
+      [`./${app}`]: sri('sha384', appBytes),
+      [`/${dep}`]: `${sri('sha256', depBytes)} ${sri('sha512', depBytes)}`,
+      'https://cdn.example.net/lit.js': 'sha384-external',
+      lit: 'sha384-bare',
+    });
+    // The imports value and two keys renamed; only app.js's value changed.
+    expect(plan.rewrites).toEqual([
+      { path: 'index.html', references: 3, integrity: 1 },
+      { path: 'js/app.js', references: 1, integrity: 0 },
+    ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('import map integrity over a file whose bytes are not at hand: renamed, value kept', () => {
+    const json = new TextEncoder().encode('{"a":1}');
+    const written = sri('sha384', 'what the author computed');
+    const files = new Map<string, SiteFile>([
+      [
+        'index.html',
+        new TextEncoder().encode(
+          `<script type="importmap">{"integrity": {"./data.json": "${written}"}}</script>`,
+        ),
+      ],
+      ['data.json', { sha256: createHash('sha256').update(json).digest('hex') }],
+    ]);
+    const plan = planHash(files, ROOT);
+    const to = plan.outputs.get('data.json')?.path as string;
+    expect(isHashedName(to)).toBe(true);
+    const index = decoder.decode(plan.outputs.get('index.html')?.bytes);
+    // As for an integrity= attribute: its bytes do not change, so the value is left as written.
+    expect(index).toBe(
+      `<script type="importmap">{"integrity": {"./${to}": "${written}"}}</script>`,
+    );
+    expect(plan.rewrites).toEqual([{ path: 'index.html', references: 1, integrity: 0 }]);
   });
 
   it('a missing file is a warning and the reference stays as written', () => {

@@ -14,6 +14,7 @@ import {
   moduleApp,
   type Site,
   site,
+  sriImportMap,
   sriPage,
 } from './site-fixtures.ts';
 
@@ -58,6 +59,7 @@ describe('planSiteHash: the site read from disk in two passes, the bytes made ag
     ['cycles', cycles, ROOT],
     ['module app', moduleApp, ROOT],
     ['sri', sriPage, ROOT],
+    ['import map integrity', sriImportMap, ROOT],
   ] as const)(
     '%s: the same plan and the same tree as planning in memory',
     async (_name, files, location) => {

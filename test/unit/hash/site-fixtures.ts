@@ -99,3 +99,17 @@ export const sriPage = site({
   'a.js': sriJs,
   'img.png': new Uint8Array([7]),
 });
+
+/**
+ * An import map whose `integrity` names modules by URL: a module whose bytes change (its import
+ * is rewritten), one whose bytes stay, an external URL and a bare name (both left alone).
+ */
+const mapApp = 'import { dep } from "./dep.js";\nexport const app = dep;\n';
+const mapDep = 'export const dep = 1;\n';
+export const sriImportMap = site({
+  'index.html':
+    `<script type="importmap">{"imports": {"app": "./js/app.js"}, "integrity": {"./js/app.js": "${sri('sha384', mapApp)}", "/js/dep.js": "${sri('sha256', mapDep)} ${sri('sha512', mapDep)}", "https://cdn.example.net/lit.js": "sha384-external", "lit": "sha384-bare"}}</script>\n` +
+    '<script type="module">import { app } from "app";</script>\n',
+  'js/app.js': mapApp,
+  'js/dep.js': mapDep,
+});
