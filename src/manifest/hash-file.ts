@@ -5,7 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 export interface FileHash {
   readonly size: number;
   readonly mtimeMs: number;
-  readonly sha256: string;
+  /** The 32 bytes of the digest (hex is made only when a manifest is written). */
+  readonly sha256: Buffer;
 }
 
 // O_NONBLOCK: if a regular file was swapped for a FIFO after the walk saw it, open() would
@@ -38,8 +39,8 @@ export function hashFile(
   }
 }
 
-/** SHA-256 hex of exactly `size` bytes read from `fd`; throws `CHANGED` if the size moved. */
-function hashFd(fd: number, size: number, buffer: Buffer): string {
+/** SHA-256 of exactly `size` bytes read from `fd`; throws `CHANGED` if the size moved. */
+function hashFd(fd: number, size: number, buffer: Buffer): Buffer {
   // Most files of a site fit the buffer: one read and a one-shot hash, no Hash object.
   // Asking for one byte more than fstat reported sees growth without a second read for EOF.
   if (size < buffer.length) {
@@ -50,7 +51,7 @@ function hashFd(fd: number, size: number, buffer: Buffer): string {
       total += n;
     }
     if (total !== size) throw changed(size, total);
-    return hash('sha256', buffer.subarray(0, size), 'hex');
+    return hash('sha256', buffer.subarray(0, size), 'buffer');
   }
   const hasher = createHash('sha256');
   let total = 0;
@@ -62,7 +63,7 @@ function hashFd(fd: number, size: number, buffer: Buffer): string {
     hasher.update(buffer.subarray(0, n));
   }
   if (total !== size) throw changed(size, total);
-  return hasher.digest('hex');
+  return hasher.digest();
 }
 
 function changed(expected: number, got: number): Error {

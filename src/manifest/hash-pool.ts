@@ -2,11 +2,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, JobError } from '../errors.ts';
-import { contentTypeFor } from './content-type.ts';
 import { type FileHash, hashFile } from './hash-file.ts';
 import type { HashFailure, HashRequest, HashResponse, HashWorkerData } from './hash-worker.ts';
 import { hashWorkerScript } from './hash-worker-script.ts';
-import type { FileEntry } from './manifest.ts';
 import type { ScanOptions } from './scan-dir.ts';
 import type { Walker } from './walk-dir.ts';
 
@@ -35,11 +33,24 @@ const PROGRESS_INTERVAL_MS = 100;
 const INLINE_MAX_FILES = 256;
 const INLINE_MAX_BYTES = 8 << 20;
 
+/**
+ * Receives each file, in walk order: its size, mtime and the SHA-256 at bytes
+ * `[32 * at, 32 * at + 32)` of `digests` (the pool's buffer, shared by a batch: copy the bytes).
+ */
+export type PutFile = (
+  path: string,
+  size: number,
+  mtimeMs: number,
+  digests: Uint8Array,
+  at: number,
+) => void;
+
 /** Paths in walk order, answered piecewise; stored once complete and all earlier ones are. */
 interface Batch {
   readonly paths: string[];
   readonly stats: Float64Array;
-  readonly hashes: string[];
+  /** 32 bytes per path, raw. */
+  readonly digests: Uint8Array;
   filled: number;
 }
 
@@ -62,7 +73,7 @@ interface Posted extends Work {
  */
 export class HashPool {
   readonly #walker: Walker;
-  readonly #put: (path: string, entry: FileEntry) => void;
+  readonly #put: PutFile;
   readonly #options: ScanOptions;
   readonly #count: number;
   readonly #workers: Worker[] = [];
@@ -87,8 +98,8 @@ export class HashPool {
   #resolve: () => void = () => {};
   #reject: (error: unknown) => void = () => {};
 
-  /** `put` receives each file's entry, in walk order (scan-dir.ts: a record or packed columns). */
-  constructor(walker: Walker, put: (path: string, entry: FileEntry) => void, options: ScanOptions) {
+  /** `put` receives each file, in walk order (scan-dir.ts: a record or packed columns). */
+  constructor(walker: Walker, put: PutFile, options: ScanOptions) {
     this.#walker = walker;
     this.#put = put;
     this.#options = options;
@@ -172,12 +183,7 @@ export class HashPool {
         this.#carry = path;
         return false;
       }
-      this.#put(path, {
-        size: hashed.size,
-        mtimeMs: hashed.mtimeMs,
-        sha256: hashed.sha256,
-        type: contentTypeFor(path),
-      });
+      this.#put(path, hashed.size, hashed.mtimeMs, hashed.sha256, 0);
       this.#fileCount++;
       this.#byteCount += hashed.size;
     }
@@ -254,7 +260,7 @@ export class HashPool {
     this.#batches.set(batch, {
       paths,
       stats: new Float64Array(paths.length * 2),
-      hashes: new Array<string>(paths.length),
+      digests: new Uint8Array(paths.length * 32),
       filled: 0,
     });
     return { batch, offset: 0, paths };
@@ -297,8 +303,7 @@ export class HashPool {
       this.#freeSlots.push(message.slot);
       this.#load[worker] = (this.#load[worker] as number) - 1;
       if ('failure' in message) throw failureError(this.#walker.dir, message.failure);
-      if ('hashes' in message)
-        this.#accept(posted, message.stats, message.hashes, message.nextSize);
+      if ('digests' in message) this.#accept(posted, message);
       this.#store();
       this.#pump();
     } catch (error) {
@@ -306,12 +311,12 @@ export class HashPool {
     }
   }
 
-  #accept(posted: Posted, stats: Float64Array, hashes: readonly string[], nextSize = 0): void {
+  #accept(posted: Posted, answer: Extract<HashResponse, { digests: Uint8Array }>): void {
+    const { count, stats, digests, nextSize = 0 } = answer;
     const batch = this.#batches.get(posted.batch) as Batch;
-    const count = hashes.length;
+    batch.digests.set(digests.subarray(0, 32 * count), 32 * posted.offset);
     for (let i = 0; i < count; i++) {
       const at = posted.offset + i;
-      batch.hashes[at] = hashes[i] as string;
       batch.stats[2 * at] = stats[2 * i] as number;
       batch.stats[2 * at + 1] = stats[2 * i + 1] as number;
       this.#byteCount += stats[2 * i] as number;
@@ -343,15 +348,15 @@ export class HashPool {
       const batch = this.#batches.get(this.#nextToStore);
       if (batch === undefined || batch.filled < batch.paths.length) return;
       this.#batches.delete(this.#nextToStore++);
-      const { paths, stats, hashes } = batch;
+      const { paths, stats, digests } = batch;
       for (let i = 0; i < paths.length; i++) {
-        const path = paths[i] as string;
-        this.#put(path, {
-          size: stats[2 * i] as number,
-          mtimeMs: stats[2 * i + 1] as number,
-          sha256: hashes[i] as string,
-          type: contentTypeFor(path),
-        });
+        this.#put(
+          paths[i] as string,
+          stats[2 * i] as number,
+          stats[2 * i + 1] as number,
+          digests,
+          i,
+        );
       }
     }
   }

@@ -27,15 +27,18 @@ export interface HashRequest {
 }
 
 /**
- * Worker → main. `hashes` covers the first `hashes.length` paths of the request; fewer than
- * asked means the byte budget ran out and the rest is handed back.
+ * Worker → main. The answer covers the first `count` paths of the request; fewer than asked
+ * means the byte budget ran out and the rest is handed back. One message per request, two
+ * transferred buffers, no object or string per file.
  */
 export type HashResponse =
   | {
       readonly slot: number;
+      readonly count: number;
       /** `[size0, mtimeMs0, size1, mtimeMs1, …]`, transferred, not copied. */
       readonly stats: Float64Array;
-      readonly hashes: readonly string[];
+      /** The raw 32-byte SHA-256 digests one after the other, transferred, not copied. */
+      readonly digests: Uint8Array;
       /** When the rest is handed back: the size of its first file, which did not fit. */
       readonly nextSize?: number;
     }
@@ -62,7 +65,8 @@ if (port !== null) {
       return;
     }
     const stats = new Float64Array(paths.length * 2);
-    const hashes: string[] = [];
+    const digests = new Uint8Array(paths.length * 32);
+    let count = 0;
     let bytes = 0;
     let nextSize: number | undefined;
     for (let i = 0; i < paths.length; i++) {
@@ -78,7 +82,8 @@ if (port !== null) {
           return false;
         });
         if (hashed === undefined) break;
-        hashes.push(hashed.sha256);
+        digests.set(hashed.sha256, 32 * i);
+        count = i + 1;
         stats[2 * i] = hashed.size;
         stats[2 * i + 1] = hashed.mtimeMs;
         bytes += hashed.size;
@@ -90,7 +95,9 @@ if (port !== null) {
       }
     }
     const answer: HashResponse =
-      nextSize === undefined ? { slot, stats, hashes } : { slot, stats, hashes, nextSize };
-    port.postMessage(answer, [stats.buffer]);
+      nextSize === undefined
+        ? { slot, count, stats, digests }
+        : { slot, count, stats, digests, nextSize };
+    port.postMessage(answer, [stats.buffer, digests.buffer]);
   });
 }

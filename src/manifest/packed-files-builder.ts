@@ -71,11 +71,11 @@ export class PackedFilesBuilder {
     return decodeHex(hex, this.#sha256.subarray(index * 32, index * 32 + 32));
   }
 
-  /** Sets entry `index`'s hash from its 32 bytes. */
-  setSha(index: number, sha256: Uint8Array): void {
+  /** Sets entry `index`'s hash from its 32 bytes, at `from` in `sha256`. */
+  setSha(index: number, sha256: Uint8Array, from = 0): void {
     const target = this.#sha256;
     const offset = index * 32;
-    for (let k = 0; k < 32; k++) target[offset + k] = sha256[k] as number;
+    for (let k = 0; k < 32; k++) target[offset + k] = sha256[from + k] as number;
   }
 
   /**

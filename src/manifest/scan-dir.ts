@@ -1,4 +1,5 @@
-import { HashPool } from './hash-pool.ts';
+import { contentTypeFor } from './content-type.ts';
+import { HashPool, type PutFile } from './hash-pool.ts';
 import { type FileEntry, GENERATOR, MANIFEST_VERSION, type Manifest } from './manifest.ts';
 import { PackedFilesBuilder } from './packed-files-builder.ts';
 import type { PackedManifest } from './packed-manifest.ts';
@@ -31,7 +32,13 @@ export interface ScanOptions {
  */
 export async function scanDir(dir: string, options: ScanOptions = {}): Promise<Manifest> {
   const files: Record<string, FileEntry> = {};
-  const header = await scanInto(dir, options, (path, entry) => {
+  const header = await scanInto(dir, options, (path, size, mtimeMs, digests, at) => {
+    const entry: FileEntry = {
+      size,
+      mtimeMs,
+      sha256: Buffer.from(digests.buffer, digests.byteOffset + 32 * at, 32).toString('hex'),
+      type: contentTypeFor(path),
+    };
     // A file named `__proto__` must become a key, not the object's prototype.
     if (path === '__proto__') {
       Object.defineProperty(files, path, {
@@ -54,9 +61,8 @@ export async function scanDirPacked(
   options: ScanOptions = {},
 ): Promise<PackedManifest> {
   const builder = new PackedFilesBuilder();
-  const header = await scanInto(dir, options, (path, entry) => {
-    const index = builder.add(path, entry.size, entry.mtimeMs, entry.type);
-    builder.setShaHex(index, entry.sha256);
+  const header = await scanInto(dir, options, (path, size, mtimeMs, digests, at) => {
+    builder.setSha(builder.add(path, size, mtimeMs, contentTypeFor(path)), digests, 32 * at);
   });
   return { ...header, files: builder.finish().files };
 }
@@ -65,7 +71,7 @@ export async function scanDirPacked(
 async function scanInto(
   dir: string,
   options: ScanOptions,
-  put: (path: string, entry: FileEntry) => void,
+  put: PutFile,
 ): Promise<Omit<Manifest, 'files'>> {
   options.signal?.throwIfAborted();
   const createdAt = (options.now ?? (() => new Date()))().toISOString();
