@@ -356,6 +356,19 @@ async function runDeploy(
       ? touched.manifest
       : await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal });
 
+  /** The one shape of a failed run: what got done before it stopped, and why it stopped. */
+  const failed = (
+    error: NonNullable<DeployResult['error']>,
+    done: Partial<Pick<DeployResult, 'purge' | 'verify'>> = {},
+  ): DeployOutcome => ({
+    ok: false,
+    ...base,
+    fixed,
+    purge: done.purge ?? noPurge,
+    verify: done.verify ?? noVerify,
+    error,
+  });
+
   if (options.dryRun) {
     await executePlan(plan, providers, { signal, log });
     return {
@@ -382,14 +395,7 @@ async function runDeploy(
     }
   } catch (error) {
     if (!isEdgepurgeError(error)) throw error;
-    return {
-      ok: false,
-      ...base,
-      fixed,
-      purge: noPurge,
-      verify: noVerify,
-      error: { code: error.code, message: error.message, hint: error.hint },
-    };
+    return failed({ code: error.code, message: error.message, hint: error.hint });
   }
 
   const targets = verifyTargets(
@@ -466,14 +472,7 @@ async function runDeploy(
     if (purge.failed.length > 0) {
       for (const failure of purge.failed) log.warn(`purge failed: ${failure.error}`);
       const first = purge.failed[0] as (typeof purge.failed)[number];
-      return {
-        ok: false,
-        ...base,
-        fixed,
-        purge,
-        verify: noVerify,
-        error: { code: first.code, message: first.error, hint: first.hint },
-      };
+      return failed({ code: first.code, message: first.error, hint: first.hint }, { purge });
     }
 
     const local = await verifyRelease(client, targets, snapshots, {
@@ -506,22 +505,18 @@ async function runDeploy(
       log,
     });
     if (!verify.ok && verify.vantage?.ok === false) {
-      return { ok: false, ...base, fixed, purge, verify, error: vantageFailure(verify.vantage) };
+      return failed(vantageFailure(verify.vantage), { purge, verify });
     }
     if (!verify.ok) {
-      return {
-        ok: false,
-        ...base,
-        fixed,
-        purge,
-        verify,
-        error: {
+      return failed(
+        {
           code: 'E_STALE',
           // Not only staleness: a cache-policy error fails at once, without polling.
           message: `${verify.stale.length} of ${verify.checked} URLs failed verification (stale, or against the cache policy; polled up to ${config.verify.timeoutSeconds}s)`,
           hint: 'the baseline was not saved; fix the cause and run deploy again',
         },
-      };
+        { purge, verify },
+      );
     }
     try {
       // The baseline records what the edge served for each URL: the validators browsers hold.
@@ -532,14 +527,10 @@ async function runDeploy(
       if (!isEdgepurgeError(error)) throw error;
       // Verified, but not recorded (a race on a github: baseline, an unwritable file): the next
       // deploy diffs against the older baseline and purges again, which is safe.
-      return {
-        ok: false,
-        ...base,
-        fixed,
-        purge,
-        verify,
-        error: { code: error.code, message: error.message, hint: error.hint },
-      };
+      return failed(
+        { code: error.code, message: error.message, hint: error.hint },
+        { purge, verify },
+      );
     }
     log.info(`baseline: saved ${store.location}`);
     return {
