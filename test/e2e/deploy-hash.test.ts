@@ -145,7 +145,9 @@ describeE2E('deploy with fix "hash" on nginx + Varnish', () => {
     expect(history.releases).toHaveLength(2);
   });
 
-  it.skipIf(CHROMIUM === undefined)(
+  // Skipped only where Debian's chromium is not installed; CI sets EDGEPURGE_E2E_BROWSER=required,
+  // and then a missing browser fails here instead.
+  it.skipIf(CHROMIUM === undefined && process.env.EDGEPURGE_E2E_BROWSER !== 'required')(
     'a browser loads the page through Varnish with no failed request',
     async () => {
       const profile = await mkdtemp(path.join(work, 'profile-'));

@@ -166,7 +166,7 @@ describe('examples/github/deploy.yml', () => {
     expect(ACTION_OUTPUTS).toEqual(expect.arrayContaining(outputs));
   });
 
-  it.skipIf(!existsSync(ACTION))('action.yml declares every input and output it uses', async () => {
+  it('action.yml declares every input and output it uses', async () => {
     const { step, outputs } = await load();
     const action = parseYaml(await readFile(ACTION, 'utf8'));
     expect(Object.keys(action.inputs)).toEqual(

@@ -110,6 +110,8 @@ async function config(root: string, extra: Record<string, unknown> = {}): Promis
   );
 }
 
+// Linux only (skipped elsewhere, with this reason): a stage is recognised by the files the
+// process holds open (/proc/<pid>/fd), and CI runs on Linux.
 describe.skipIf(process.platform !== 'linux')('signals end plan and deploy at any stage', () => {
   let work: string;
   beforeAll(async () => {
