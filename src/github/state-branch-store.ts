@@ -300,7 +300,7 @@ function releaseDigest(manifest: PackedManifest): string {
   // The packed paths are sorted by comparePaths already.
   const { files } = manifest;
   const text = new BatchedUpdate(hash);
-  for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+  for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
   text.flush();
   return `release sha256:${hash.digest('hex').slice(0, 12)}`;
 }

@@ -1,7 +1,6 @@
 import { hazardOf } from '../origin/hazard-of.ts';
 import { validatorKey } from '../origin/validator-key.ts';
 import type { DiffOptions, Hazard, ManifestDiff } from './diff-manifests.ts';
-import { comparePaths } from './manifest.ts';
 import { type PackedFiles, type PackedManifest, sameSha } from './packed-manifest.ts';
 
 /**
@@ -28,28 +27,25 @@ export function diffPackedManifests(
   let j = 0;
   while (i < before.count || j < now.count) {
     const order =
-      i === before.count
-        ? 1
-        : j === now.count
-          ? -1
-          : comparePaths(before.paths[i] as string, now.paths[j] as string);
+      i === before.count ? 1 : j === now.count ? -1 : before.paths.compare(i, now.paths, j);
     if (order < 0) {
-      removed.push(before.paths[i++] as string);
+      removed.push(before.paths.at(i++));
       continue;
     }
     if (order > 0) {
-      added.push(now.paths[j++] as string);
+      added.push(now.paths.at(j++));
       continue;
     }
-    const path = now.paths[j] as string;
+    // The path is made into a string only when it is reported.
     const same = sameSha(before, i, now, j);
     const hazard = hasValidator ? hazardAt(style, before, i, now, j, same) : undefined;
     if (!same) {
+      const path = now.paths.at(j);
       changed.push(path);
       if (hazard === 'validator-unchanged') hazards.push({ path, kind: 'validator-unchanged' });
     } else {
       unchanged++;
-      if (hazard === 'needless-change') hazards.push({ path, kind: 'mtime-only' });
+      if (hazard === 'needless-change') hazards.push({ path: now.paths.at(j), kind: 'mtime-only' });
     }
     i++;
     j++;

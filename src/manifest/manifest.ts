@@ -57,6 +57,8 @@ export function isSafeRelativePath(path: string): boolean {
   if (path.length === 0 || path.startsWith('/') || path.includes('\\') || path.includes('\0')) {
     return false;
   }
+  // A lone surrogate (JSON can escape one) names no file: file names are UTF-8 on disk.
+  if (!path.isWellFormed()) return false;
   if (/^[a-zA-Z]:/.test(path)) return false;
   // No empty, `.` or `..` segment: with a slash added at both ends, none of these appear.
   const wrapped = `/${path}/`;

@@ -1,5 +1,5 @@
-import { comparePaths } from './manifest.ts';
 import type { PackedFiles } from './packed-manifest.ts';
+import { PathTableBuilder } from './path-table.ts';
 import { decodeHex } from './read-file-entry.ts';
 
 const INITIAL_CAPACITY = 1024;
@@ -17,7 +17,7 @@ export interface BuiltFiles {
 export class PackedFilesBuilder {
   #count = 0;
   #capacity = INITIAL_CAPACITY;
-  #paths: string[] = [];
+  #paths = new PathTableBuilder();
   #sha256 = new Uint8Array(INITIAL_CAPACITY * 32);
   #sizes = new Float64Array(INITIAL_CAPACITY);
   #mtimes = new Float64Array(INITIAL_CAPACITY);
@@ -51,14 +51,35 @@ export class PackedFilesBuilder {
 
   /** `add`, with the type's id from `typeIdOf`. */
   addWithTypeId(path: string, size: number, mtimeMs: number, typeId: number): number {
+    this.#paths.add(path);
+    return this.#added(size, mtimeMs, typeId);
+  }
+
+  /**
+   * `addWithTypeId` for a path given as its valid UTF-8 bytes `bytes[start, end)` (a manifest's
+   * key as read): no string is made for it.
+   */
+  addUtf8WithTypeId(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    size: number,
+    mtimeMs: number,
+    typeId: number,
+  ): number {
+    this.#paths.addUtf8(bytes, start, end);
+    return this.#added(size, mtimeMs, typeId);
+  }
+
+  /** The columns of the entry whose path was just added to the table. */
+  #added(size: number, mtimeMs: number, typeId: number): number {
     const index = this.#count;
     if (index === this.#capacity) this.#grow();
     if (index > 0) {
-      const order = comparePaths(this.#paths[index - 1] as string, path);
-      if (order === 0) this.#duplicate ??= path;
+      const order = this.#paths.compareLastTwo();
+      if (order === 0) this.#duplicate ??= this.#paths.at(index);
       else if (order > 0) this.#sorted = false;
     }
-    this.#paths.push(path);
     this.#sizes[index] = size;
     this.#mtimes[index] = mtimeMs;
     this.#typeIds[index] = typeId;
@@ -86,7 +107,7 @@ export class PackedFilesBuilder {
     const count = this.#count;
     let files: PackedFiles = {
       count,
-      paths: this.#paths,
+      paths: this.#paths.finish(),
       // Views, not copies: a copy would double the peak, and glibc keeps freed blocks of this
       // size mapped; the capacity left over is under half of 50 bytes per file.
       sha256: this.#sha256.subarray(0, count * 32),
@@ -99,7 +120,7 @@ export class PackedFilesBuilder {
     if (!this.#sorted) {
       files = sortFiles(files);
       for (let i = 1; i < count && duplicate === undefined; i++) {
-        if (files.paths[i] === files.paths[i - 1]) duplicate = files.paths[i];
+        if (files.paths.compare(i, files.paths, i - 1) === 0) duplicate = files.paths.at(i);
       }
     }
     return duplicate === undefined ? { files } : { files, duplicate };
@@ -126,8 +147,8 @@ function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
 /** The columns reordered by path (a manifest not written in order: by hand, by another tool). */
 function sortFiles(files: PackedFiles): PackedFiles {
   const { count, paths } = files;
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) =>
-    comparePaths(paths[a] as string, paths[b] as string),
+  const order = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) =>
+    paths.compare(a, paths, b),
   );
   const sha256 = new Uint8Array(count * 32);
   const sizes = new Float64Array(count);
@@ -142,7 +163,7 @@ function sortFiles(files: PackedFiles): PackedFiles {
   });
   return {
     count,
-    paths: order.map((from) => paths[from] as string),
+    paths: paths.reordered(order),
     sha256,
     sizes,
     mtimes,

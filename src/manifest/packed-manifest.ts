@@ -1,5 +1,4 @@
 import {
-  comparePaths,
   emptyFiles,
   type FileEntry,
   GENERATOR,
@@ -9,18 +8,19 @@ import {
   type RecordedValidators,
 } from './manifest.ts';
 import { PackedFilesBuilder } from './packed-files-builder.ts';
+import { mergedPaths, type PathList, type PathTable } from './path-table.ts';
 
 /**
- * The files of a release in columns: entry `i` is `paths[i]`, the 32 bytes of `sha256` from
+ * The files of a release in columns: entry `i` is `paths.at(i)`, the 32 bytes of `sha256` from
  * `i * 32`, `sizes[i]`, `mtimes[i]` and `types[typeIds[i]]`. A plain manifest spends ~600 B of
  * heap per file (an object, a 64-character hex string, a dictionary slot); these columns spend
- * the path, 32 + 8 + 8 + 2 bytes and an array slot, and give the collector one object per
- * column instead of three per file.
+ * the path's UTF-8 bytes + 4, then 32 + 8 + 8 + 2 bytes, all outside the collected heap, and
+ * give the collector a handful of objects instead of three per file.
  */
 export interface PackedFiles {
   readonly count: number;
   /** Sorted by `comparePaths`, no path twice: a diff is a merge, a lookup a binary search. */
-  readonly paths: readonly string[];
+  readonly paths: PathTable;
   /** SHA-256 digests, raw, 32 bytes per file. */
   readonly sha256: Uint8Array;
   readonly sizes: Float64Array;
@@ -60,7 +60,7 @@ export function unpackManifest(packed: PackedManifest): Manifest {
   const files = emptyFiles();
   const { count } = packed.files;
   for (let i = 0; i < count; i++) {
-    files[packed.files.paths[i] as string] = packedFileEntry(packed.files, i);
+    files[packed.files.paths.at(i)] = packedFileEntry(packed.files, i);
   }
   return withFiles(packed, files);
 }
@@ -77,16 +77,7 @@ export function packedFileEntry(files: PackedFiles, index: number): FileEntry {
 
 /** The index of `path`, or -1: a binary search over the sorted paths. */
 export function findPackedPath(files: PackedFiles, path: string): number {
-  let low = 0;
-  let high = files.count - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const order = comparePaths(files.paths[middle] as string, path);
-    if (order === 0) return middle;
-    if (order < 0) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
+  return files.paths.find(path);
 }
 
 /** The entry of `path`, or undefined (as `fileEntry` on the plain form). */
@@ -113,22 +104,10 @@ export function sameSha(a: PackedFiles, i: number, b: PackedFiles, j: number): b
 
 /**
  * Every path of either release, sorted, once: what a prefix or tag purge reaches (the planner's
- * `known`). One merge of the two sorted columns; the strings are the manifests' own.
+ * `known`). A merge of the two sorted tables, made into strings only as it is iterated.
  */
-export function knownPaths(previous: PackedManifest, next: PackedManifest): string[] {
-  const a = previous.files.paths;
-  const b = next.files.paths;
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const order =
-      i === a.length ? 1 : j === b.length ? -1 : comparePaths(a[i] as string, b[j] as string);
-    if (order <= 0) out.push(a[i++] as string);
-    else out.push(b[j++] as string);
-    if (order === 0) j++;
-  }
-  return out;
+export function knownPaths(previous: PackedManifest, next: PackedManifest): PathList {
+  return mergedPaths(previous.files.paths, next.files.paths);
 }
 
 /** An empty release, packed: what a first deploy diffs against. */

@@ -21,9 +21,12 @@ export function* manifestChunks(manifest: PackedManifest): Generator<string> {
     // A few dozen types: each quoted once, not once per file.
     const types = files.types.map((type) => JSON.stringify(type));
     const last = files.count - 1;
+    const { paths } = files;
     for (let i = 0; i <= last; i++) {
+      // A path with no `"`, `\` or control character is quoted as JSON.stringify would.
+      const key = paths.isPlain(i) ? `"${paths.at(i)}"` : JSON.stringify(paths.at(i));
       out +=
-        `    ${JSON.stringify(files.paths[i])}: {\n` +
+        `    ${key}: {\n` +
         `      "mtimeMs": ${jsonNumber(files.mtimes[i] as number)},\n` +
         `      "sha256": "${shaHexAt(files, i)}",\n` +
         `      "size": ${jsonNumber(files.sizes[i] as number)},\n` +

@@ -1,6 +1,5 @@
 import type { ResolvedConfig } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import { comparePaths } from '../manifest/manifest.ts';
 import { type PackedManifest, packedFileEntry, sameSha } from '../manifest/packed-manifest.ts';
 import { detectOriginStyle } from '../origin/detect-origin-style.ts';
 import type { OriginStyle, ValidatorsSetting } from '../origin/origin-style.ts';
@@ -58,7 +57,7 @@ export async function decideOriginStyle(
   try {
     const samples = paths.flatMap((index) => {
       const file = packedFileEntry(next.files, index);
-      const urlPath = urlPathsFor(next.files.paths[index] as string, config.urls)[0];
+      const urlPath = urlPathsFor(next.files.paths.at(index), config.urls)[0];
       return urlPath === undefined ? [] : [{ url: absoluteUrl(config.baseUrl, urlPath), file }];
     });
     const detection = await detectOriginStyle(
@@ -97,7 +96,7 @@ function packedStyleSamplePaths(
   let i = 0;
   let j = 0;
   while (i < before.count && j < now.count && out.length < count) {
-    const order = comparePaths(before.paths[i] as string, now.paths[j] as string);
+    const order = before.paths.compare(i, now.paths, j);
     if (order < 0) i++;
     else if (order > 0) j++;
     else {

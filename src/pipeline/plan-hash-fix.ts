@@ -146,7 +146,7 @@ export async function planHashFix(
   const gone = new Set(expire);
   const builder = new PackedFilesBuilder();
   for (let i = 0; i < before.count; i++) {
-    const path = before.paths[i] as string;
+    const path = before.paths.at(i);
     if (moved.has(path) || placed.has(path) || gone.has(path)) continue;
     const index = builder.add(
       path,

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import type { PathList } from '../manifest/path-table.ts';
 import type { UrlOptions } from './map-urls.ts';
 import { encodeSegment } from './map-urls.ts';
 
@@ -28,7 +29,7 @@ export interface Collapse {
 export function prefixCollapses(
   targets: readonly UrlTarget[],
   changedPaths: ReadonlySet<string>,
-  known: readonly string[],
+  known: PathList,
   options: {
     host: string;
     urls: UrlOptions;
@@ -71,7 +72,7 @@ export function prefixCollapses(
 export function tagCollapses(
   targets: readonly UrlTarget[],
   changedPaths: ReadonlySet<string>,
-  known: readonly string[],
+  known: PathList,
   rules: readonly { readonly match: string; readonly tag: string }[],
   maxCollateral: number,
 ): Collapse[] {
@@ -141,7 +142,7 @@ function indexByFolder(targets: readonly UrlTarget[], base: string): Map<string,
  * files was most of the planning time.
  */
 function countUnder(
-  known: readonly string[],
+  known: PathList,
   changedPaths: ReadonlySet<string>,
 ): { filesUnder: Map<string, number>; changedUnder: Map<string, number> } {
   const own = new Map<string, { files: number; changed: number }>();

@@ -26,7 +26,7 @@ export function releaseDigest(next: PackedManifest, toTouch: readonly string[]):
   // The packed paths are sorted by comparePaths: the bytes hashed are those of the plain form.
   const { files } = next;
   const text = new BatchedUpdate(hash);
-  for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+  for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
   text.flush();
   hash.update('touch\n');
   for (const path of [...toTouch].sort(comparePaths)) hash.update(`${path}\n`);
@@ -44,7 +44,9 @@ export function baselineDigest(baseline: PackedManifest | undefined): string {
   const { files } = baseline;
   const text = new BatchedUpdate(hash);
   for (let i = 0; i < files.count; i++) {
-    text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\0${files.sizes[i]}\0${files.mtimes[i]}\n`);
+    text.add(
+      `${files.paths.at(i)}\0${shaHexAt(files, i)}\0${files.sizes[i]}\0${files.mtimes[i]}\n`,
+    );
   }
   text.flush();
   return hash.digest('hex');

@@ -1,4 +1,5 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
+import type { PathList } from '../manifest/path-table.ts';
 import {
   batchTargets,
   makeBatch,
@@ -84,7 +85,7 @@ export interface PlanInput {
   readonly urls: UrlOptions;
   readonly hazardPaths?: ReadonlySet<string>;
   /** Every file of the previous and the new release: what a prefix or tag purge reaches. */
-  readonly known?: readonly string[];
+  readonly known?: PathList;
   readonly strategy?: PurgeStrategy;
   /** `shield.repurgeAfterSeconds` per provider name: their plans get a `repurge` round. */
   readonly repurgeAfter?: Readonly<Record<string, number>>;
@@ -129,10 +130,7 @@ export function planPurges(
   const known = input.known ?? [...changedPaths];
   const host = new URL(input.baseUrl).host;
   // Only an everything threshold given as a percentage needs the URL count of the whole site.
-  const totalUrls =
-    typeof strategy.everythingAbove === 'string'
-      ? known.reduce((sum, path) => sum + urlPathsFor(path, input.urls).length, 0)
-      : 0;
+  const totalUrls = typeof strategy.everythingAbove === 'string' ? countUrls(known, input.urls) : 0;
 
   const plans = providers.map((provider): ProviderPlan => {
     const caps = provider.capabilities;
@@ -375,4 +373,11 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const step = Math.max(1, Math.floor(size));
   for (let i = 0; i < items.length; i += step) out.push(items.slice(i, i + step));
   return out;
+}
+
+/** How many URLs the paths are served at. */
+function countUrls(paths: PathList, urls: UrlOptions): number {
+  let count = 0;
+  for (const path of paths) count += urlPathsFor(path, urls).length;
+  return count;
 }

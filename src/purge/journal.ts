@@ -53,7 +53,7 @@ export function releaseId(previous: PackedManifest, next: PackedManifest, contex
     // Sorted by comparePaths already: the same bytes as over the plain form's sorted keys.
     const { files } = manifest;
     const text = new BatchedUpdate(hash);
-    for (let i = 0; i < files.count; i++) text.add(`${files.paths[i]}\0${shaHexAt(files, i)}\n`);
+    for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
     text.flush();
   }
   return hash.digest('hex');

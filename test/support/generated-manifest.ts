@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GENERATOR, MANIFEST_VERSION } from '../../src/manifest/manifest.ts';
 import type { PackedFiles, PackedManifest } from '../../src/manifest/packed-manifest.ts';
+import { PathTableBuilder } from '../../src/manifest/path-table.ts';
 
 const TYPES = ['text/html; charset=utf-8', 'text/css; charset=utf-8', 'image/png', 'image/webp'];
 
@@ -9,11 +10,11 @@ const TYPES = ['text/html; charset=utf-8', 'text/css; charset=utf-8', 'image/png
  * in path order, with random hashes: a large release in a fraction of a second, no disk.
  */
 export function generatedFiles(count: number): PackedFiles {
-  const paths: string[] = [];
+  const paths = new PathTableBuilder();
   for (let i = 0; i < count; i++) {
     const top = String(Math.floor(i / 100_000)).padStart(2, '0');
     const file = String(i).padStart(7, '0');
-    paths.push(
+    paths.add(
       `d${top}/d${Math.floor(i / 10_000) % 10}/d${Math.floor(i / 1000) % 10}/f${file}.html`,
     );
   }
@@ -26,7 +27,15 @@ export function generatedFiles(count: number): PackedFiles {
     mtimes[i] = 1_732_000_000_000 + i * 7 + ((i * 7919) % 1_000_000) / 1e6;
     typeIds[i] = i % TYPES.length;
   }
-  return { count, paths, sha256: randomBytes(count * 32), sizes, mtimes, typeIds, types: TYPES };
+  return {
+    count,
+    paths: paths.finish(),
+    sha256: randomBytes(count * 32),
+    sizes,
+    mtimes,
+    typeIds,
+    types: TYPES,
+  };
 }
 
 /** The next release: every 100th file with new bytes, size and mtime (a rebuild of 1 %). */

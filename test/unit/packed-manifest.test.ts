@@ -183,7 +183,7 @@ describe('packed manifest', () => {
       ['a/x.txt', { size: 2, mtimeMs: 6, sha256: 'c'.repeat(64), type: 'text/plain' }],
     ]);
     const packed = packManifest(manifest);
-    expect(packed.files.paths).toEqual(['a/x.txt', 'b.txt']);
+    expect([...packed.files.paths]).toEqual(['a/x.txt', 'b.txt']);
     expect(packedEntryOf(packed, 'b.txt')).toEqual(manifest.files['b.txt']);
     expect(findPackedPath(packed.files, 'a/x.txt')).toBe(0);
     expect(packedEntryOf(packed, 'constructor')).toBeUndefined();
