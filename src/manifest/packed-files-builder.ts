@@ -1,3 +1,4 @@
+import { grown } from './grown.ts';
 import type { PackedFiles } from './packed-manifest.ts';
 import { PathTableBuilder } from './path-table.ts';
 import { decodeHex } from './read-file-entry.ts';
@@ -137,11 +138,6 @@ export class PackedFilesBuilder {
     );
     this.#capacity = capacity;
   }
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }
 
 /** The columns reordered by path (a manifest not written in order: by hand, by another tool). */

@@ -1,3 +1,4 @@
+import { grown } from './grown.ts';
 import type { FastBuffer } from './json-cursor.ts';
 
 /**
@@ -121,9 +122,11 @@ export class PathTableBuilder {
   #length = 0;
   #end = 0;
   #ascii = true;
+  #finished = false;
 
   constructor(initialBytes = 16 * 1024) {
-    this.#bytes = Buffer.allocUnsafe(Math.max(64, initialBytes)) as FastBuffer;
+    // An ArrayBuffer of its own, never Buffer's shared pool: growth transfers it (below).
+    this.#bytes = Buffer.from(new ArrayBuffer(Math.max(64, initialBytes))) as FastBuffer;
     this.#starts = new Uint32Array(1024);
   }
 
@@ -185,29 +188,30 @@ export class PathTableBuilder {
 
   /**
    * The table. Its buffers are views of the builder's (a copy would double the peak for a
-   * moment); the spare capacity is under half of what the paths take.
+   * moment); the spare capacity is under half of what the paths take, and takes no resident
+   * memory until written. Nothing may be added after: growing would detach the table's bytes.
    */
   finish(): PathTable {
+    this.#finished = true;
     const starts = this.#starts.subarray(0, this.#length + 1);
     return new PathTable(this.#bytes.subarray(0, this.#end), starts, this.#length, this.#ascii);
   }
 
   #reserve(bytes: number): void {
+    if (this.#finished) throw new Error('PathTableBuilder: add after finish');
     const needed = this.#end + bytes;
     if (needed > 0xffff_ffff) {
       throw new RangeError('the paths of one release exceed 4 GiB of UTF-8');
     }
+    // Grown as PackedFilesBuilder grows its columns: the outgrown buffer is freed at once.
     if (needed > this.#bytes.length) {
-      const grown = Buffer.allocUnsafe(
-        Math.min(0xffff_ffff, Math.max(needed, 2 * this.#bytes.length)),
+      const size = Math.min(0xffff_ffff, Math.max(needed, 2 * this.#bytes.length));
+      this.#bytes = Buffer.from(
+        grown(this.#bytes as Uint8Array, new Uint8Array(size)).buffer,
       ) as FastBuffer;
-      this.#bytes.copy(grown, 0, 0, this.#end);
-      this.#bytes = grown;
     }
     if (this.#length + 2 > this.#starts.length) {
-      const starts = new Uint32Array(2 * this.#starts.length);
-      starts.set(this.#starts);
-      this.#starts = starts;
+      this.#starts = grown(this.#starts, new Uint32Array(2 * this.#starts.length));
     }
   }
 
