@@ -103,7 +103,10 @@ export interface Release {
   readonly hash?: HashFix;
 }
 
-/** scan → diff → decide the fix → plan. Reads the disk and the baseline; writes and sends nothing. */
+/**
+ * scan → diff → decide the fix → plan. Reads the disk and the baseline; writes and sends nothing.
+ * `manifest` (`plan --manifest`) is the release instead of a scan of `config.dir`.
+ */
 export async function prepareRelease(
   config: ResolvedConfig,
   providers: readonly Provider[],
@@ -111,8 +114,9 @@ export async function prepareRelease(
   signal?: AbortSignal,
   store: BaselineStore = defaultBaselineStore(config),
   httpClient?: HttpClientFactory,
+  manifest?: PackedManifest,
 ): Promise<Release> {
-  const read = await readRelease(config, log, signal, store, undefined, httpClient);
+  const read = await readRelease(config, log, signal, store, undefined, httpClient, manifest);
   const { previous, next, diff } = read;
   const known = knownPaths(previous, next);
   // With content-hash names, new hashed URLs are new: verified, never purged.
@@ -136,7 +140,8 @@ export async function prepareRelease(
 /**
  * scan → diff → decide the fix, without planning purges: what `prepareRelease` plans from and
  * what `deploy --plan` checks a plan document against. `origin` skips the origin's detection (a
- * plan document's decision). Reads the disk and the baseline; writes and sends nothing.
+ * plan document's decision); `manifest` is the release instead of a scan (not with the hash
+ * fix, which reads the files). Reads the disk and the baseline; writes and sends nothing.
  */
 export async function readRelease(
   config: ResolvedConfig,
@@ -145,11 +150,14 @@ export async function readRelease(
   store: BaselineStore,
   origin?: OriginDecision,
   httpClient?: HttpClientFactory,
+  manifest?: PackedManifest,
 ): Promise<Omit<Release, 'plan'>> {
   const started = Date.now();
   const baseline = await store.read(signal);
-  const scanned = await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal });
-  log.info(`scan: ${scanned.files.count} files in ${config.dir} (${Date.now() - started} ms)`);
+  const scanned =
+    manifest ?? (await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal }));
+  if (manifest === undefined)
+    log.info(`scan: ${scanned.files.count} files in ${config.dir} (${Date.now() - started} ms)`);
   const previous = baseline ?? emptyPackedManifest();
   // Fix before plan (DESIGN.md): a hash fix changes URLs and bytes, so the diff is of its result.
   const hashed =

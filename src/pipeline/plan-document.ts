@@ -28,7 +28,22 @@ export type PlanDocument = PurgePlan & {
   readonly digests: PlanDigests;
   /** `fix: "hash"`: the renames and rewrites the fix makes, and the old hashed files it keeps or removes. */
   readonly hash?: HashSummary;
+  /**
+   * `plan --manifest`: the release was this manifest file, not a scan of `dir`. For people and
+   * reports only (still version 3: `deploy --plan` re-scans the tree either way and compares it
+   * with the release digest, and a reader that does not know the key ignores it).
+   */
+  readonly manifest?: PlanManifestSource;
 };
+
+/** The release manifest a plan was made from instead of a scan (`plan --manifest`). */
+export interface PlanManifestSource {
+  /** The file, as given (absent for a manifest a library caller built in memory). */
+  readonly path?: string;
+  /** The manifest's `createdAt`: when `edgepurge manifest` scanned the tree. */
+  readonly createdAt: string;
+  readonly files: number;
+}
 
 /** What a hash fix will do, for people and reports (the release digest covers its bytes). */
 export interface HashSummary {
@@ -216,4 +231,7 @@ const DOCUMENT = z.object({
   origin: z.object({ setting: z.string(), style: z.string(), evidence: strings }),
   baseline: z.object({ path: z.string(), found: z.boolean() }),
   digests: z.object({ release: DIGEST, baseline: DIGEST, providers: DIGEST, requests: DIGEST }),
+  manifest: z
+    .object({ path: z.string().optional(), createdAt: z.string(), files: z.number() })
+    .optional(),
 });

@@ -1,29 +1,42 @@
 import { resolve } from 'node:path';
 import { openBaselineStore } from '../../github/open-baseline-store.ts';
-import type { HashSummary } from '../../pipeline/plan-document.ts';
+import { requirePackedManifestFile } from '../../manifest/baseline-file.ts';
+import type { HashSummary, PlanManifestSource } from '../../pipeline/plan-document.ts';
 import { writePlanDocument } from '../../pipeline/plan-document.ts';
-import { planRelease } from '../../pipeline/plan-release.ts';
+import { planRelease, refuseHashFixWith } from '../../pipeline/plan-release.ts';
 import { printable } from '../../report/printable.ts';
 import { renderDiffText, renderOriginText, renderPlanText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CONFIG_FLAGS, CONFIG_USAGE, loadConfigFromFlags } from '../config-flags.ts';
 import { type CliIO, ioLogger, printResult } from '../io.ts';
 
-export const USAGE = `edgepurge plan [--out PLAN.json] ${CONFIG_USAGE}`;
+export const USAGE = `edgepurge plan [--out PLAN.json] [--manifest FILE] ${CONFIG_USAGE}`;
 
 /**
  * `edgepurge plan`: what deploy would do. Reads the disk and sends nothing; `--out` writes the
- * plan document that `deploy --plan` applies exactly (review, then apply).
+ * plan document that `deploy --plan` applies exactly (review, then apply). `--manifest FILE`
+ * plans from the release manifest `edgepurge manifest` wrote instead of scanning `dir` again.
  */
 export async function planCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(
     'plan',
     args,
-    { ...CONFIG_FLAGS, out: { type: 'string' } },
+    { ...CONFIG_FLAGS, out: { type: 'string' }, manifest: { type: 'string' } },
     USAGE,
     { min: 0, max: 0 },
   );
   const config = await loadConfigFromFlags(values, io);
+  // Refused before a large manifest is read for nothing.
+  if (values.manifest !== undefined) refuseHashFixWith(config, '--manifest');
+  // Packed and read streaming, as `diff` reads its two: ~100 B per file.
+  const manifest =
+    values.manifest === undefined
+      ? undefined
+      : await requirePackedManifestFile(
+          resolve(io.cwd, values.manifest),
+          'release manifest',
+          '--manifest',
+        );
   const log = ioLogger(io);
   const { env, redactor } = io;
   const store = await openBaselineStore(config, { env, log, redactor });
@@ -33,6 +46,9 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
     signal: io.signal,
     store,
     redactor,
+    ...(manifest === undefined
+      ? {}
+      : { manifest, manifestSource: { path: values.manifest as string, at: '--manifest' } }),
   });
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);
@@ -41,6 +57,7 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   }
   printResult(io, values.json === true, document, () =>
     [
+      renderManifestText(document.manifest),
       renderDiffText(release.diff),
       renderOriginText(release.origin),
       renderHashText(document.hash),
@@ -63,4 +80,11 @@ function renderHashText(hash: HashSummary | undefined): string {
     ...hash.warnings.map((warning) => `  warning: ${warning.message}`),
   ];
   return `${lines.map((line) => printable(line)).join('\n')}\n`;
+}
+
+/** Where the release came from when it was not a scan (`--manifest`). */
+function renderManifestText(manifest: PlanManifestSource | undefined): string {
+  if (manifest === undefined) return '';
+  const from = manifest.path === undefined ? 'a manifest' : `the manifest ${manifest.path}`;
+  return `${printable(`release: ${manifest.files} files from ${from} (scanned ${manifest.createdAt}), not a scan of dir`)}\n`;
 }
