@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { InputError, JobError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
+import { hashFileLines } from '../manifest/hash-file-lines.ts';
 import { isSafeRelativePath } from '../manifest/manifest.ts';
-import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
+import type { PackedManifest } from '../manifest/packed-manifest.ts';
 import { parsePackedManifest } from '../manifest/read-manifest-stream.ts';
 import type { BaselineStore } from '../pipeline/baseline-store.ts';
-import { BatchedUpdate } from '../plan/plan-digests.ts';
 import type { Redactor } from '../redact.ts';
 import { gitHubStatus, toGitHubError } from './github-error.ts';
 import { gunzipManifest, gzipManifest } from './manifest-gzip.ts';
@@ -298,9 +298,6 @@ function gitBlobSha(bytes: Buffer): string {
 function releaseDigest(manifest: PackedManifest): string {
   const hash = createHash('sha256');
   // The packed paths are sorted by comparePaths already.
-  const { files } = manifest;
-  const text = new BatchedUpdate(hash);
-  for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
-  text.flush();
+  hashFileLines(hash, manifest.files);
   return `release sha256:${hash.digest('hex').slice(0, 12)}`;
 }

@@ -50,6 +50,16 @@ export class PathTable implements PathList {
     return this.#bytes.subarray(this.#starts[index] as number, this.#starts[index + 1] as number);
   }
 
+  /** The length of path `index` in UTF-8 bytes. */
+  byteLengthAt(index: number): number {
+    return (this.#starts[index + 1] as number) - (this.#starts[index] as number);
+  }
+
+  /** Copies path `index`'s UTF-8 bytes into `target` at `at`; returns how many. */
+  copyTo(index: number, target: Uint8Array, at: number): number {
+    return this.#bytes.copy(target, at, this.#starts[index], this.#starts[index + 1]);
+  }
+
   /** Whether path `index` needs no JSON escape: no `"`, `\` or control character. */
   isPlain(index: number): boolean {
     const bytes = this.#bytes;

@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hashFileLines } from '../manifest/hash-file-lines.ts';
 import { comparePaths } from '../manifest/manifest.ts';
-import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
+import type { PackedManifest } from '../manifest/packed-manifest.ts';
 import type { ProviderPlan } from './plan-purges.ts';
 
 /**
@@ -24,10 +25,7 @@ export function releaseDigest(next: PackedManifest, toTouch: readonly string[]):
   const hash = createHash('sha256');
   hash.update('release\n');
   // The packed paths are sorted by comparePaths: the bytes hashed are those of the plain form.
-  const { files } = next;
-  const text = new BatchedUpdate(hash);
-  for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
-  text.flush();
+  hashFileLines(hash, next.files);
   hash.update('touch\n');
   for (const path of [...toTouch].sort(comparePaths)) hash.update(`${path}\n`);
   return hash.digest('hex');
@@ -41,38 +39,8 @@ export function baselineDigest(baseline: PackedManifest | undefined): string {
   if (baseline === undefined) return 'none';
   const hash = createHash('sha256');
   hash.update('baseline\n');
-  const { files } = baseline;
-  const text = new BatchedUpdate(hash);
-  for (let i = 0; i < files.count; i++) {
-    text.add(
-      `${files.paths.at(i)}\0${shaHexAt(files, i)}\0${files.sizes[i]}\0${files.mtimes[i]}\n`,
-    );
-  }
-  text.flush();
+  hashFileLines(hash, baseline.files, { sizes: true });
   return hash.digest('hex');
-}
-
-/**
- * Lines handed to a hash ~64 KiB at a time: the same bytes as one `update` per line (UTF-8 of
- * whole strings, concatenated), without a call into the native hash per file of 1,000,000.
- */
-export class BatchedUpdate {
-  readonly #hash: Hash;
-  #text = '';
-
-  constructor(hash: Hash) {
-    this.#hash = hash;
-  }
-
-  add(line: string): void {
-    this.#text += line;
-    if (this.#text.length >= 65_536) this.flush();
-  }
-
-  flush(): void {
-    if (this.#text !== '') this.#hash.update(this.#text);
-    this.#text = '';
-  }
 }
 
 /** The providers' configuration, key order aside. */

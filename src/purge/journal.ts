@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JobError } from '../errors.ts';
-import { type PackedManifest, shaHexAt } from '../manifest/packed-manifest.ts';
-import { BatchedUpdate } from '../plan/plan-digests.ts';
+import { hashFileLines } from '../manifest/hash-file-lines.ts';
+import type { PackedManifest } from '../manifest/packed-manifest.ts';
 import type { PlanEntry, PurgePlan } from '../plan/plan-purges.ts';
 import { batchTargets, makeBatch, type PurgeBatch } from '../providers/provider.ts';
 
@@ -51,10 +51,7 @@ export function releaseId(previous: PackedManifest, next: PackedManifest, contex
   ] as const) {
     hash.update(`${label}\n`);
     // Sorted by comparePaths already: the same bytes as over the plain form's sorted keys.
-    const { files } = manifest;
-    const text = new BatchedUpdate(hash);
-    for (let i = 0; i < files.count; i++) text.add(`${files.paths.at(i)}\0${shaHexAt(files, i)}\n`);
-    text.flush();
+    hashFileLines(hash, manifest.files);
   }
   return hash.digest('hex');
 }
