@@ -1,10 +1,15 @@
-import { type JsonCursor, STRING } from './json-cursor.ts';
+import { type FastBuffer, type JsonCursor, STRING } from './json-cursor.ts';
 import type { PackedFilesBuilder } from './packed-files-builder.ts';
 import type { FileEntryFields } from './read-file-entry.ts';
 
+/** FNV-1a's start and multiplier (32 bits). */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 /**
  * Content types by their JSON bytes: a manifest repeats a few dozen types a million times, so
- * each is decoded once and then recognised by a hash of its bytes, checked byte by byte.
+ * each is decoded once and then recognised by a hash of its bytes (FNV-1a, `typeHash`),
+ * checked byte by byte.
  */
 export class TypeInterner {
   readonly #builder: PackedFilesBuilder;
@@ -16,26 +21,38 @@ export class TypeInterner {
 
   /** The builder's type id of the type `fields` points at in the cursor's bytes. */
   idOf(cursor: JsonCursor, fields: FileEntryFields): number {
-    const bytes = cursor.bytes;
-    const start = fields.typeStart;
-    const end = fields.typeEnd;
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
-    const known = this.#byHash.get(hash);
-    if (known !== undefined && !fields.typeEscaped && sameBytes(known.bytes, bytes, start, end)) {
-      return known.id;
+    const { typeStart, typeEnd, typeEscaped } = fields;
+    if (!typeEscaped) {
+      const hash = typeHash(cursor.bytes, typeStart, typeEnd);
+      return this.idOfBytes(cursor.bytes, typeStart, typeEnd, hash);
     }
-    cursor.stringStart = start;
-    cursor.stringEnd = end;
-    cursor.escaped = fields.typeEscaped;
+    // An escaped spelling is decoded each time and never cached.
+    cursor.stringStart = typeStart;
+    cursor.stringEnd = typeEnd;
+    cursor.escaped = true;
     cursor.kind = STRING;
-    const id = this.#builder.typeIdOf(cursor.decodeString());
-    // The first type seen with a hash keeps it; an escaped spelling is never cached.
-    if (known === undefined && !fields.typeEscaped) {
+    return this.#builder.typeIdOf(cursor.decodeString());
+  }
+
+  /** The id of the type written without escapes as `bytes[start, end)`, of FNV-1a `hash`. */
+  idOfBytes(bytes: FastBuffer, start: number, end: number, hash: number): number {
+    const known = this.#byHash.get(hash);
+    if (known !== undefined && sameBytes(known.bytes, bytes, start, end)) return known.id;
+    // As decodeString reads a string without escapes (invalid UTF-8 becomes U+FFFD).
+    const id = this.#builder.typeIdOf(bytes.utf8Slice(start, end));
+    // The first type seen with a hash keeps it.
+    if (known === undefined) {
       this.#byHash.set(hash, { bytes: Buffer.from(bytes.subarray(start, end)), id });
     }
     return id;
   }
+}
+
+/** FNV-1a of `bytes[start, end)`: what read-canonical-entry.ts computes as it scans a type. */
+export function typeHash(bytes: Uint8Array, start: number, end: number): number {
+  let hash = FNV_OFFSET;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), FNV_PRIME);
+  return hash;
 }
 
 function sameBytes(known: Buffer, bytes: Uint8Array, start: number, end: number): boolean {

@@ -7,6 +7,7 @@ import { InputError } from '../../src/errors.ts';
 import { readPackedManifestFile } from '../../src/manifest/baseline-file.ts';
 import { MAX_DEPTH } from '../../src/manifest/json-cursor.ts';
 import {
+  comparePaths,
   isSafeRelativePath,
   parseManifest,
   serializeManifest,
@@ -31,6 +32,51 @@ const sample = serializeManifest(
     ),
     'sample',
   ),
+);
+
+/** Numbers as a manifest may spell them, and where the readers' fast paths end. */
+const numberText = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.stringMatching(/^-?(0|[1-9][0-9]{0,18})(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?$/),
+  // Where the fast paths end: 16 digits around 2^53, mtimes of 17 and more digits.
+  fc.stringMatching(/^-?[1-9][0-9]{8,15}\.[0-9]{1,9}$/),
+  fc.bigInt({ min: 2n ** 52n, max: 2n ** 54n }).map(String),
+  // Near a midpoint between two doubles, cut to 15 or fewer decimals: where a sum rounded
+  // twice goes wrong (1.897645598667505 read as W + F / 10^k is one ulp off).
+  fc
+    .tuple(
+      fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }),
+      fc.integer({ min: 14, max: 52 }),
+      fc.oneof(fc.constant(15), fc.integer({ min: 1, max: 15 })),
+      fc.constantFrom(0n, 1n, -1n),
+    )
+    .map(([mantissa, exponent, kept, nudge]) => {
+      // (2m + 1) / 2^(e+1), in decimal: (2m + 1) · 5^(e+1) / 10^(e+1).
+      const text = ((2n * mantissa + 1n) * 5n ** BigInt(exponent + 1)).toString();
+      const point = text.length - (exponent + 1);
+      const cut = (BigInt(text.slice(0, point + kept)) + nudge).toString();
+      return `${cut.slice(0, -kept) || '0'}.${cut.slice(-kept).padStart(kept, '0')}`;
+    }),
+  fc
+    .tuple(
+      fc.bigInt({ min: 1n, max: 10n ** 15n }),
+      fc.nat(15),
+      fc.bigInt({ min: 0n, max: 10n ** 15n }),
+    )
+    .map(([whole, k, fraction]) => `${whole}.${String(fraction).padStart(k + 1, '0')}`),
+  // 15 digits or fewer in all, a point anywhere: one exact integer over a power of ten (a sum
+  // W + F / 10^k would round twice and be one ulp off for some, 5.80089220375327 among them).
+  fc
+    .integer({ min: 1, max: 14 })
+    .chain((k) =>
+      fc.tuple(
+        fc.bigInt({ min: 0n, max: 10n ** BigInt(15 - k) - 1n }),
+        fc.bigInt({ min: 0n, max: 10n ** BigInt(k) - 1n }),
+        fc.constant(k),
+      ),
+    )
+    .map(([whole, fraction, k]) => `${whole}.${String(fraction).padStart(k, '0')}`),
+  fc.constantFrom('5.80089220375327', '69.5316823548090', '1.897645598667505'),
 );
 
 /** What a parser made of `source`: the manifest, or the refusal's code. */
@@ -86,38 +132,8 @@ describe('the streaming manifest reader', () => {
   });
 
   it('reads every number as JSON.parse does, to the last bit', () => {
-    const written = fc.oneof(
-      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-      fc.stringMatching(/^-?(0|[1-9][0-9]{0,18})(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?$/),
-      // Where the fast paths end: 16 digits around 2^53, mtimes of 17 and more digits.
-      fc.stringMatching(/^-?[1-9][0-9]{8,15}\.[0-9]{1,9}$/),
-      fc.bigInt({ min: 2n ** 52n, max: 2n ** 54n }).map(String),
-      // Near a midpoint between two doubles, cut to 15 or fewer decimals: where a sum rounded
-      // twice goes wrong (1.897645598667505 read as W + F / 10^k is one ulp off).
-      fc
-        .tuple(
-          fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }),
-          fc.integer({ min: 14, max: 52 }),
-          fc.oneof(fc.constant(15), fc.integer({ min: 1, max: 15 })),
-          fc.constantFrom(0n, 1n, -1n),
-        )
-        .map(([mantissa, exponent, kept, nudge]) => {
-          // (2m + 1) / 2^(e+1), in decimal: (2m + 1) · 5^(e+1) / 10^(e+1).
-          const text = ((2n * mantissa + 1n) * 5n ** BigInt(exponent + 1)).toString();
-          const point = text.length - (exponent + 1);
-          const cut = (BigInt(text.slice(0, point + kept)) + nudge).toString();
-          return `${cut.slice(0, -kept) || '0'}.${cut.slice(-kept).padStart(kept, '0')}`;
-        }),
-      fc
-        .tuple(
-          fc.bigInt({ min: 1n, max: 10n ** 15n }),
-          fc.nat(15),
-          fc.bigInt({ min: 0n, max: 10n ** 15n }),
-        )
-        .map(([whole, k, fraction]) => `${whole}.${String(fraction).padStart(k + 1, '0')}`),
-    );
     fc.assert(
-      fc.property(written, (number) => {
+      fc.property(numberText, (number) => {
         const source = `{"version":2,"files":{"a":{"size":0,"mtimeMs":${number},"sha256":"${'a'.repeat(64)}","type":""}}}`;
         const expected = JSON.parse(number) as number;
         if (!Number.isFinite(expected)) return;
@@ -326,6 +342,250 @@ describe('the streaming manifest reader', () => {
     }
     await expect(readManifestStream(chunks(), 'm.json', controller.signal)).rejects.toThrow(
       'interrupted',
+    );
+  });
+});
+
+/** One `files` entry laid out as edgepurge writes it, its values spelled as given. */
+function canonicalEntry(path: string, mtimeMs: string, sha256: string, size: string, type: string) {
+  return (
+    `    ${JSON.stringify(path)}: {\n` +
+    `      "mtimeMs": ${mtimeMs},\n` +
+    `      "sha256": ${JSON.stringify(sha256)},\n` +
+    `      "size": ${size},\n` +
+    `      "type": ${JSON.stringify(type)}\n` +
+    '    }'
+  );
+}
+
+function canonicalText(entries: readonly string[]): string {
+  const files = entries.length === 0 ? '{}' : `{\n${entries.join(',\n')}\n  }`;
+  return `{\n  "createdAt": "x",\n  "files": ${files},\n  "generator": "t",\n  "version": 2\n}\n`;
+}
+
+/** The manifest both readers make of `source`, or the refusal both give, message and all. */
+function expectSameAsParseManifest(source: string): void {
+  const read = (parse: () => unknown) => {
+    try {
+      return { ok: parse() };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { code: error.code, message: error.message, at: error.at, hint: error.hint };
+    }
+  };
+  const plain = read(() => parseManifest(source, 'm.json'));
+  const packed = read(() => unpackManifest(parsePackedManifest(source, 'm.json')));
+  const message = (plain as { message?: string }).message ?? '';
+  // Invalid JSON is refused by both, in words of their own (JSON.parse's, or the reader's, which
+  // may name another fault first: it cannot look past the first value that is not an object).
+  if (message.includes(' is not valid JSON: ')) {
+    expect(packed, source).toMatchObject({ code: 'E_MANIFEST', at: 'm.json' });
+  } else if (message.endsWith(' is listed twice') || /: files\["\d+"\] /.test(message)) {
+    // The reader names the first bad entry in the file; parseManifest the first in JavaScript's
+    // key order (integer keys first), and a key listed twice before a bad entry listed earlier.
+    expect(packed, source).toMatchObject({ code: 'E_MANIFEST' });
+  } else expect(packed, source).toEqual(plain);
+}
+
+describe('the reader of entries laid out as edgepurge writes them', () => {
+  const sha = 'c'.repeat(64);
+  const good = canonicalText([
+    canonicalEntry('a/b.html', '1796095047775.6052', sha, '100', 'text/html; charset=utf-8'),
+    canonicalEntry('a/c.css', '1796095047775', 'd'.repeat(64), '0', 'text/css'),
+    canonicalEntry('a/é.txt', '0.5', sha, '7', 'text/plain'),
+    canonicalEntry('a/z ~\u007f!', '12', sha, '9007199254740991', 'text/html; charset=utf-8'),
+    canonicalEntry('b', '1e3', sha, '1', 't\u00e9'),
+    canonicalEntry('c', '1', sha, '2', 't"q'),
+  ]);
+
+  it('reads what parseManifest reads, whatever the chunk boundary', async () => {
+    const bytes = Buffer.from(good);
+    const expected = parseManifest(good, 'm.json');
+    expect(unpackManifest(parsePackedManifest(bytes, 'm.json'))).toEqual(expected);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const read = await readManifestStream(
+        (async function* () {
+          yield bytes.subarray(0, cut);
+          yield bytes.subarray(cut);
+        })(),
+        'm.json',
+      );
+      expect(unpackManifest(read), `cut at ${cut}`).toEqual(expected);
+    }
+  });
+
+  it('reads keys and types of any UTF-8, valid or not, as parseManifest reads the text', () => {
+    const source = Buffer.from(
+      canonicalText([
+        canonicalEntry('a/\u00ff-x', '1', sha, '1', 'text/\u00ff'),
+        canonicalEntry('b/😀', '1', sha, '2', 'text/plain'),
+        canonicalEntry('c', '1', sha, '3', 'text/\u00ff'),
+      ]),
+    );
+    // U+00FF is two bytes (c3 bf): put a lone 0xff, a lone continuation byte and a cut sequence.
+    const bytes = Buffer.from(
+      source
+        .toString('latin1')
+        .replace('a/\u00c3\u00bf-x', 'a/\u00ff\u00bf-\u00e2x')
+        .replace('text/\u00c3\u00bf', 'text/\u00ff'),
+      'latin1',
+    );
+    expect(bytes.includes(0xff)).toBe(true);
+    const expected = parseManifest(bytes.toString('utf8'), 'm.json');
+    expect(Object.keys(expected.files)[0]).toBe('a/\ufffd\ufffd-\ufffdx');
+    expect(unpackManifest(parsePackedManifest(bytes, 'm.json'))).toEqual(expected);
+    // Two keys that differ only in invalid bytes are the same path once decoded.
+    const twice = Buffer.from(
+      canonicalText([
+        canonicalEntry('a\u00fe', '1', sha, '1', 't'),
+        canonicalEntry('a\u00ff', '1', sha, '1', 't'),
+      ]),
+      'latin1',
+    );
+    expectSameAsParseManifest(twice.toString('utf8'));
+    expect(() => parsePackedManifest(twice, 'm.json')).toThrow('files["a\ufffd"] is listed twice');
+    const compact = Buffer.from(text({ 'a\u00fe': entry, 'a\u00ff': entry }), 'latin1');
+    expect(() => parsePackedManifest(compact, 'm.json')).toThrow(
+      'files["a\ufffd"] is listed twice',
+    );
+  });
+
+  it('reads every number as JSON.parse does, or refuses it as parseManifest does', () => {
+    fc.assert(
+      fc.property(numberText, numberText, (mtimeMs, size) => {
+        const source = canonicalText([
+          canonicalEntry('a', '1', sha, '1', 't'),
+          canonicalEntry('b', mtimeMs, sha, size, 't'),
+        ]);
+        expectSameAsParseManifest(source);
+        const expected = JSON.parse(mtimeMs) as number;
+        const sizeValue = JSON.parse(size) as number;
+        if (!Number.isFinite(expected) || !Number.isSafeInteger(sizeValue) || sizeValue < 0) {
+          return;
+        }
+        const read = parsePackedManifest(source, 'm.json').files;
+        expect(Object.is(read.mtimes[1], expected), `${mtimeMs} read as ${read.mtimes[1]}`).toBe(
+          true,
+        );
+        expect(read.sizes[1]).toBe(sizeValue);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it.each([
+    '01',
+    '-1',
+    '-0',
+    '1.',
+    '.5',
+    '1.5',
+    '1e3',
+    '1E+3',
+    '0.0',
+    '9007199254740993',
+    '1234567890123456',
+  ])('refuses or reads a size of %s as parseManifest does', (size) => {
+    expectSameAsParseManifest(
+      canonicalText([
+        canonicalEntry('a', '1', sha, size, 't'),
+        canonicalEntry('b', '1', sha, '1', 't'),
+      ]),
+    );
+  });
+
+  it.each([
+    '/etc/passwd',
+    '../x',
+    'a/../../b',
+    'a//b',
+    'a/./b',
+    './a',
+    'a/',
+    '',
+    'C:x',
+    'z:/x',
+    '..\\x',
+    'a\u0001',
+  ])('refuses the path %j as parseManifest does', (path) => {
+    expectSameAsParseManifest(
+      canonicalText([
+        canonicalEntry(path, '1', sha, '1', 't'),
+        canonicalEntry('b', '1', sha, '1', 't'),
+      ]),
+    );
+  });
+
+  it('agrees with parseManifest on generated and damaged manifests, in any chunks', async () => {
+    // Mostly what edgepurge writes, so most entries take the fast path; then anything near it.
+    const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+    const plainPath = fc.stringMatching(/^[a-z][a-z0-9~ -]{0,3}(\/[a-z0-9.~ -]{1,4}){0,3}$/);
+    const oddPath = fc
+      .array(
+        fc.constantFrom('a', 'b', '.', '/', ':', 'C', ' ', '\\', '"', 'é', '\u0001', '\u007f'),
+        { maxLength: 6 },
+      )
+      .map((parts) => parts.join(''));
+    const entryFields = fc.record({
+      path: fc.oneof({ arbitrary: plainPath, weight: 4 }, oddPath),
+      mtimeMs: fc.oneof(
+        fc.constantFrom('1796095047775.6052', '1796095047775', '0', '0.5'),
+        numberText,
+        fc.constantFrom('"1"', 'null'),
+      ),
+      sha256: fc.oneof(
+        { arbitrary: hex, weight: 4 },
+        hex.map((h) => h.toUpperCase()),
+        fc.constantFrom('', 'zz', `${'a'.repeat(63)}g`),
+      ),
+      size: fc.oneof(
+        { arbitrary: fc.nat().map(String), weight: 3 },
+        numberText,
+        fc.constantFrom('"1"', 'true'),
+      ),
+      type: fc.constantFrom('text/html', 'text/css', 't\u00e9', 't"', '', 'text/html'),
+    });
+    const manifestText = fc
+      .uniqueArray(entryFields, { maxLength: 8, selector: (e) => e.path })
+      .map((entries) =>
+        canonicalText(
+          entries
+            .sort((a, b) => comparePaths(a.path, b.path))
+            .map((e) => canonicalEntry(e.path, e.mtimeMs, e.sha256, e.size, e.type)),
+        ),
+      );
+    const damaged = fc
+      .tuple(
+        manifestText,
+        fc.nat(),
+        fc.constantFrom(...' "{}[],:\\0-9eaz\u00e9\n'.split('')),
+        fc.boolean(),
+      )
+      .map(([source, at, char, insert]) => {
+        const k = at % source.length;
+        return source.slice(0, k) + char + source.slice(insert ? k : k + 1);
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(manifestText, damaged),
+        fc.integer({ min: 1, max: 300 }),
+        async (source, size) => {
+          expectSameAsParseManifest(source);
+          const whole = outcome(() => unpackManifest(parsePackedManifest(source, 'm.json')));
+          const chunked = await readManifestStream(
+            inChunks(Buffer.from(source), size),
+            'm.json',
+          ).then(
+            (read) => ({ ok: unpackManifest(read) }),
+            (error: unknown) =>
+              outcome(() => {
+                throw error;
+              }),
+          );
+          expect(chunked).toEqual(whole);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });
