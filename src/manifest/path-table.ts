@@ -1,5 +1,6 @@
 import { grown } from './grown.ts';
 import type { FastBuffer } from './json-cursor.ts';
+import { comparePaths } from './manifest.ts';
 
 /**
  * Anything with a length that yields paths in order: a `PathTable`, a merge of two (the
@@ -7,6 +8,42 @@ import type { FastBuffer } from './json-cursor.ts';
  */
 export interface PathList extends Iterable<string> {
   readonly length: number;
+  /**
+   * `folderCounts(this, changed)`, computed without a string per path where the list can (a
+   * merge of two tables compares bytes and decodes one string per folder).
+   */
+  folderCounts?(changed: ReadonlySet<string>): Map<string, FolderCount>;
+}
+
+/** Files directly in one folder, and how many of those are in a changed set. */
+export interface FolderCount {
+  files: number;
+  changed: number;
+}
+
+/**
+ * Per folder (`''`, `a/`, `a/b/`: a path up to its last `/`), its files among `paths` and how
+ * many of them `changed` holds. Runs of one folder are counted together (a sorted list keeps a
+ * folder's files together, except around its subfolders), so the map is touched per run.
+ */
+export function folderCounts(
+  paths: PathList,
+  changed: ReadonlySet<string>,
+): Map<string, FolderCount> {
+  if (paths.folderCounts !== undefined) return paths.folderCounts(changed);
+  const own = new Map<string, FolderCount>();
+  let folder: string | undefined;
+  let counts: FolderCount = { files: 0, changed: 0 };
+  for (const path of paths) {
+    if (folder === undefined || !path.startsWith(folder) || path.includes('/', folder.length)) {
+      folder = path.slice(0, path.lastIndexOf('/') + 1);
+      counts = own.get(folder) ?? { files: 0, changed: 0 };
+      own.set(folder, counts);
+    }
+    counts.files++;
+    if (changed.has(path)) counts.changed++;
+  }
+  return own;
 }
 
 /**
@@ -58,6 +95,34 @@ export class PathTable implements PathList {
   /** Copies path `index`'s UTF-8 bytes into `target` at `at`; returns how many. */
   copyTo(index: number, target: Uint8Array, at: number): number {
     return this.#bytes.copy(target, at, this.#starts[index], this.#starts[index + 1]);
+  }
+
+  /** The length in bytes of path `index`'s folder: up to and with its last `/` (0 at the root). */
+  folderLengthAt(index: number): number {
+    const bytes = this.#bytes;
+    const start = this.#starts[index] as number;
+    for (let k = (this.#starts[index + 1] as number) - 1; k >= start; k--) {
+      if (bytes[k] === 0x2f) return k - start + 1;
+    }
+    return 0;
+  }
+
+  /** Whether the first `length` bytes of path `i` and of `other`'s path `j` are the same. */
+  samePrefix(i: number, other: PathTable, j: number, length: number): boolean {
+    const x = this.#bytes;
+    const y = other.#bytes;
+    const from = this.#starts[i] as number;
+    const to = other.#starts[j] as number;
+    for (let k = 0; k < length; k++) if (x[from + k] !== y[to + k]) return false;
+    return true;
+  }
+
+  /** The first `length` bytes of path `index` (a whole number of characters) as a string. */
+  prefixAt(index: number, length: number): string {
+    const start = this.#starts[index] as number;
+    return this.#ascii
+      ? this.#bytes.latin1Slice(start, start + length)
+      : this.#bytes.utf8Slice(start, start + length);
   }
 
   /** Whether path `index` needs no JSON escape: no `"`, `\` or control character. */
@@ -243,6 +308,7 @@ export function mergedPaths(a: PathTable, b: PathTable): PathList {
   });
   return {
     length,
+    folderCounts: (changed) => mergedFolderCounts(a, b, changed),
     *[Symbol.iterator]() {
       let i = 0;
       let j = 0;
@@ -254,6 +320,53 @@ export function mergedPaths(a: PathTable, b: PathTable): PathList {
       }
     },
   };
+}
+
+/**
+ * `folderCounts` of the merge of `a` and `b` in bytes: a folder is told by comparing its bytes
+ * with the current one's, a changed path by walking the changed set's paths, sorted and encoded
+ * once, beside the merge. One string per folder, none per file.
+ */
+function mergedFolderCounts(
+  a: PathTable,
+  b: PathTable,
+  changed: ReadonlySet<string>,
+): Map<string, FolderCount> {
+  const marks = new PathTableBuilder();
+  for (const path of [...changed].sort(comparePaths)) marks.add(path);
+  const marked = marks.finish();
+  const own = new Map<string, FolderCount>();
+  let folderTable: PathTable | undefined;
+  let folderIndex = 0;
+  let folderLength = -1;
+  let counts: FolderCount = { files: 0, changed: 0 };
+  let k = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const order = i === a.length ? 1 : j === b.length ? -1 : a.compare(i, b, j);
+    const table = order <= 0 ? a : b;
+    const index = order <= 0 ? i : j;
+    if (order <= 0) i++;
+    if (order >= 0) j++;
+    const length = table.folderLengthAt(index);
+    if (
+      folderTable === undefined ||
+      length !== folderLength ||
+      !table.samePrefix(index, folderTable, folderIndex, length)
+    ) {
+      folderTable = table;
+      folderIndex = index;
+      folderLength = length;
+      const folder = table.prefixAt(index, length);
+      counts = own.get(folder) ?? { files: 0, changed: 0 };
+      own.set(folder, counts);
+    }
+    counts.files++;
+    while (k < marked.length && marked.compare(k, table, index) < 0) k++;
+    if (k < marked.length && marked.compare(k, table, index) === 0) counts.changed++;
+  }
+  return own;
 }
 
 function mergeIndexes(a: PathTable, b: PathTable, visit: () => void): void {

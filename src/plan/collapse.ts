@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { PathList } from '../manifest/path-table.ts';
+import { folderCounts, type PathList } from '../manifest/path-table.ts';
 import type { UrlOptions } from './map-urls.ts';
 import { encodeSegment } from './map-urls.ts';
 
@@ -136,42 +136,18 @@ function indexByFolder(targets: readonly UrlTarget[], base: string): Map<string,
 
 /**
  * For every directory (`''`, `a/`, `a/b/`), how many of `known` are under it, and how many of
- * those changed (only directories with one). Counted per file's own folder first, in runs of
- * consecutive files of one folder (a release lists them together), then added up to each
- * folder's ancestors: a map update per folder, not per file and ancestor, which at 1,000,000
- * files was most of the planning time.
+ * those changed (only directories with one). Counted per file's own folder first
+ * (`folderCounts`: a map update per run of a folder's files), then added up to each folder's
+ * ancestors: a map update per folder, not per file and ancestor, which at 1,000,000 files was
+ * most of the planning time.
  */
 function countUnder(
   known: PathList,
   changedPaths: ReadonlySet<string>,
 ): { filesUnder: Map<string, number>; changedUnder: Map<string, number> } {
-  const own = new Map<string, { files: number; changed: number }>();
-  let folder: string | undefined;
-  let files = 0;
-  let changed = 0;
-  const flush = () => {
-    if (folder === undefined) return;
-    const counts = own.get(folder);
-    if (counts === undefined) own.set(folder, { files, changed });
-    else {
-      counts.files += files;
-      counts.changed += changed;
-    }
-  };
-  for (const path of known) {
-    if (folder === undefined || !path.startsWith(folder) || path.includes('/', folder.length)) {
-      flush();
-      folder = path.slice(0, path.lastIndexOf('/') + 1);
-      files = 0;
-      changed = 0;
-    }
-    files++;
-    if (changedPaths.has(path)) changed++;
-  }
-  flush();
   const filesUnder = new Map<string, number>();
   const changedUnder = new Map<string, number>();
-  for (const [dir, counts] of own) {
+  for (const [dir, counts] of folderCounts(known, changedPaths)) {
     // A folder's ancestors are its file's: `a/b/` → `['', 'a/', 'a/b/']`.
     for (const above of ancestors(dir)) {
       filesUnder.set(above, (filesUnder.get(above) ?? 0) + counts.files);

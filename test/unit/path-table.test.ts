@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePaths, parseManifest } from '../../src/manifest/manifest.ts';
-import { mergedPaths, PathTableBuilder } from '../../src/manifest/path-table.ts';
+import { folderCounts, mergedPaths, PathTableBuilder } from '../../src/manifest/path-table.ts';
 import { parsePackedManifest } from '../../src/manifest/read-manifest-stream.ts';
 
 function tableOf(paths: readonly string[]) {
@@ -91,6 +91,29 @@ describe('PathTable', () => {
           const unsorted = tableOf(a);
           const order = Uint32Array.from(a.keys()).sort((x, y) => unsorted.compare(x, unsorted, y));
           expect([...unsorted.reordered(order)]).toEqual(left);
+        },
+      ),
+    );
+  });
+
+  it('counts files and changed files per folder in bytes as the string loop does', () => {
+    const segment = fc.constantFrom('a', 'b', 'é', '😀', '\uFFFD', 'x.txt', 'a.b');
+    const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(path, { maxLength: 40 }),
+        fc.uniqueArray(path, { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (a, b, picks) => {
+          const left = [...a].sort(comparePaths);
+          const right = [...b].sort(comparePaths);
+          const merged = mergedPaths(tableOf(left), tableOf(right));
+          const all = [...merged];
+          const changed = new Set(picks.map((n) => all[n % Math.max(1, all.length)] ?? 'none'));
+          const bytes = folderCounts(merged, changed);
+          const strings = folderCounts(all, changed);
+          expect(Object.fromEntries(bytes)).toEqual(Object.fromEntries(strings));
+          expect([...bytes.keys()].sort()).toEqual([...strings.keys()].sort());
         },
       ),
     );
