@@ -4,7 +4,7 @@ import { InputError } from '../errors.ts';
 import { MAX_MANIFEST_BYTES } from '../manifest/baseline-file.ts';
 import type { PackedManifest } from '../manifest/packed-manifest.ts';
 import { readManifestStream } from '../manifest/read-manifest-stream.ts';
-import { manifestChunks } from '../manifest/write-manifest-stream.ts';
+import { manifestBytes } from '../manifest/write-manifest-stream.ts';
 
 /**
  * The manifest as gzip bytes (level 6, zlib's default), compressed as its text is made: the
@@ -14,7 +14,7 @@ import { manifestChunks } from '../manifest/write-manifest-stream.ts';
  */
 export async function gzipManifest(manifest: PackedManifest): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of Readable.from(manifestChunks(manifest)).pipe(createGzip())) {
+  for await (const chunk of Readable.from(manifestBytes(manifest)).pipe(createGzip())) {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -6,7 +6,7 @@ import { InputError, JobError } from '../errors.ts';
 import type { Manifest } from './manifest.ts';
 import { type PackedManifest, packManifest, unpackManifest } from './packed-manifest.ts';
 import { readManifestStream } from './read-manifest-stream.ts';
-import { manifestChunks } from './write-manifest-stream.ts';
+import { manifestBytes } from './write-manifest-stream.ts';
 
 /**
  * The largest manifest file read (~2,000,000 files: a 1,000,000-file manifest is ~150-220 MB).
@@ -129,7 +129,7 @@ export async function writePackedManifestFile(
   process.once('exit', onExit);
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, manifestChunks(manifest));
+    await writeFile(temporary, manifestBytes(manifest));
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
