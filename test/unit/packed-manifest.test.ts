@@ -23,7 +23,7 @@ import {
 } from '../../src/manifest/packed-manifest.ts';
 import { parsePackedManifest } from '../../src/manifest/read-manifest-stream.ts';
 import { scanDir, scanDirPacked } from '../../src/manifest/scan-dir.ts';
-import { manifestChunks } from '../../src/manifest/write-manifest-stream.ts';
+import { manifestBytes, manifestChunks } from '../../src/manifest/write-manifest-stream.ts';
 import { ORIGIN_STYLES } from '../../src/origin/origin-style.ts';
 
 const SECOND = 1000;
@@ -161,6 +161,27 @@ describe('packed manifest', () => {
         expect(unpackManifest(packManifest(unpackManifest(read)))).toEqual(unpackManifest(read));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes escaped, non-ASCII and over-long paths in pieces that each end between entries', () => {
+    const files = emptyFiles();
+    const paths = ['a"b\\c\u0001.txt', 'é/😀\uFFFD.html', `long/${'x'.repeat(300_000)}.txt`];
+    for (const [i, path] of paths.entries()) {
+      files[path] = { size: i, mtimeMs: 1.5 + i, sha256: String(i).repeat(64), type: 'text/plain' };
+    }
+    const manifest: Manifest = {
+      version: 2,
+      generator: 'edgepurge',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      files,
+    };
+    const packed = packManifest(manifest);
+    const pieces = [...manifestBytes(packed)];
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(serializeManifest(manifest));
+    // Every piece decodes on its own: no character is cut in two.
+    expect(pieces.map((piece) => piece.toString('utf8')).join('')).toBe(
+      serializeManifest(manifest),
     );
   });
 
