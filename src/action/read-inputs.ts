@@ -8,6 +8,7 @@ import {
   listLines,
   type ValueSource,
 } from '../pipeline/purge-input-checks.ts';
+import { parseShard, type Shard } from '../verify/shard.ts';
 
 export const ACTION_COMMANDS = ['deploy', 'plan', 'verify', 'purge'] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
@@ -25,6 +26,8 @@ export interface ActionInputs {
   readonly dryRun: boolean;
   readonly connectTo: readonly string[];
   readonly report?: string;
+  /** verify: check only this part of the URLs (`verify --shard I/N`). */
+  readonly shard?: Shard;
   /** deploy: the plan document to apply exactly; plan: where to write it. A path. */
   readonly plan?: string;
   readonly urls: readonly string[];
@@ -91,6 +94,7 @@ export function readInputs(get: GetInput): ActionInputs {
       hint: 'name an .html file (the Markdown report is the step summary)',
     });
   }
+  const shard = optional('shard');
   return {
     command: command as ActionInputs['command'],
     config: optional('config'),
@@ -102,6 +106,7 @@ export function readInputs(get: GetInput): ActionInputs {
     dryRun: bool(get, 'dry-run', false),
     connectTo,
     report,
+    ...(shard === undefined ? {} : { shard: readShard(shard, command) }),
     plan: optional('plan'),
     urls: list(get, 'urls', checkUrlSyntax),
     prefixes: list(get, 'prefixes', checkPrefixPath),
@@ -118,6 +123,30 @@ export function readInputs(get: GetInput): ActionInputs {
 export function commandFor(command: ActionInputs['command'], eventName: string): ActionCommand {
   if (command !== 'auto') return command;
   return eventName === 'pull_request' || eventName === 'pull_request_target' ? 'plan' : 'deploy';
+}
+
+/**
+ * The `shard` input, parsed as the CLI parses `--shard`, and only with command verify: a deploy
+ * purges and saves the baseline for the whole release, so a part of its proof would be a wrong
+ * verdict; purge and plan verify nothing; auto never means verify.
+ */
+function readShard(value: string, command: string): Shard {
+  if (command !== 'verify') {
+    throw new InputError('E_INPUT', `input "shard" is "${value}" with command "${command}"`, {
+      at: 'shard',
+      hint: 'shard applies to command: verify (a matrix of verify jobs, their JSON reports merged with `edgepurge report merge`); leave shard out for other commands',
+    });
+  }
+  try {
+    return parseShard(value, 'input "shard"');
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // parseShard's message names the input; its hint speaks of the CLI flag.
+    throw new InputError('E_INPUT', error.message, {
+      at: 'shard',
+      hint: `give the part and the number of parts, counting from 1: shard: 1/4 … shard: 4/4 (in a matrix: shard: \${{ matrix.shard }}/4)`,
+    });
+  }
 }
 
 function bool(get: GetInput, name: string, fallback: boolean): boolean {
