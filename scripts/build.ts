@@ -25,6 +25,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACTION_ENTRY = 'src/action/main.ts';
 const HASH_WORKER = 'src/manifest/hash-worker.ts';
 const HASH_WORKER_SCRIPT = join(REPO, 'src/manifest/hash-worker-script.ts');
+const MANIFEST_READ_WORKER = 'src/manifest/manifest-read-worker.ts';
+const MANIFEST_READ_WORKER_SCRIPT = join(REPO, 'src/manifest/manifest-read-worker-script.ts');
 
 // CommonJS dependencies inside an ESM bundle call require() for Node's builtins, which ESM does
 // not define; esbuild's shim uses a `require` in scope. Every output file gets its own. No
@@ -58,7 +60,18 @@ export async function buildDist(
     target: 'node22',
     banner: { js: BANNER },
     define: { __EDGEPURGE_VERSION__: JSON.stringify(version) },
-    plugins: [hashWorkerPlugin(await compileHashWorker())],
+    plugins: [
+      workerScriptPlugin(
+        HASH_WORKER_SCRIPT,
+        'hashWorkerScript',
+        await compileWorker(HASH_WORKER, version),
+      ),
+      workerScriptPlugin(
+        MANIFEST_READ_WORKER_SCRIPT,
+        'manifestReadWorkerScript',
+        await compileWorker(MANIFEST_READ_WORKER, version),
+      ),
+    ],
     legalComments: 'eof',
     logLevel: 'warning',
     metafile: true,
@@ -128,11 +141,14 @@ function checkFileUrls(outdir: string, outputs: readonly string[]): void {
   }
 }
 
-/** hash-worker.ts as one CommonJS script (Node builtins only), for `new Worker(…, { eval })`. */
-async function compileHashWorker(): Promise<string> {
+/**
+ * A worker (hash-worker.ts, manifest-read-worker.ts) as one CommonJS script (Node builtins
+ * only), for `new Worker(…, { eval })`, with the package's `version` defined as for the bundle.
+ */
+async function compileWorker(entry: string, version: string): Promise<string> {
   const result = await build({
     absWorkingDir: REPO,
-    entryPoints: [HASH_WORKER],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     // An eval'd worker runs as a CommonJS script: `require` is defined, `import` is not.
@@ -141,21 +157,25 @@ async function compileHashWorker(): Promise<string> {
     write: false,
     legalComments: 'none',
     logLevel: 'warning',
+    define: { __EDGEPURGE_VERSION__: JSON.stringify(version) },
+    // src/version.ts reads package.json through import.meta.url (empty in CommonJS) only when
+    // __EDGEPURGE_VERSION__ is not defined: here it always is.
+    logOverride: { 'empty-import-meta': 'silent' },
   });
   const file = result.outputFiles[0];
-  if (file === undefined) throw new Error(`esbuild produced nothing for ${HASH_WORKER}`);
+  if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
   return file.text;
 }
 
-/** Replaces hash-worker-script.ts with the compiled worker (see that file). */
-function hashWorkerPlugin(source: string): Plugin {
+/** Replaces a worker's -script.ts (`script`, exporting `name`) with the compiled worker. */
+function workerScriptPlugin(script: string, name: string, source: string): Plugin {
   return {
-    name: 'edgepurge-hash-worker',
+    name: `edgepurge-${name}`,
     setup(plugin) {
-      plugin.onLoad({ filter: /[\\/]hash-worker-script\.ts$/ }, (args) => {
-        if (args.path !== HASH_WORKER_SCRIPT) return undefined;
+      plugin.onLoad({ filter: /[\\/][a-z-]+-worker-script\.ts$/ }, (args) => {
+        if (args.path !== script) return undefined;
         return {
-          contents: `export const hashWorkerScript = { source: ${JSON.stringify(source)} };\n`,
+          contents: `export const ${name} = { source: ${JSON.stringify(source)} };\n`,
           loader: 'js',
         };
       });

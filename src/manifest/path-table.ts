@@ -188,6 +188,14 @@ export class PathTable implements PathList {
   get byteLength(): number {
     return (this.#starts[this.length] as number) + this.#starts.byteLength;
   }
+
+  /**
+   * The table's buffers, views and not copies: to hand it to another thread (transfer their
+   * `.buffer`s) and rebuild it there with `new PathTable(bytes, starts, length, ascii)`.
+   */
+  get parts(): PathTableParts {
+    return { bytes: this.#bytes, starts: this.#starts, length: this.length, ascii: this.#ascii };
+  }
 }
 
 /** Collects paths into a `PathTable`, growing its buffers by doubling. */
@@ -402,4 +410,12 @@ export function compareUtf8(
     return a < b ? -1 : 1;
   }
   return xLength - yLength < 0 ? -1 : xLength === yLength ? 0 : 1;
+}
+
+/** What `PathTable.parts` gives: the constructor's arguments. */
+export interface PathTableParts {
+  readonly bytes: Uint8Array;
+  readonly starts: Uint32Array;
+  readonly length: number;
+  readonly ascii: boolean;
 }
