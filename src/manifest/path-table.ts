@@ -307,15 +307,23 @@ export class PathTableBuilder {
 
 /**
  * Two sorted tables' paths merged, each once: what either release holds. Its length is
- * counted up front (one pass comparing bytes); the strings are made as it is iterated.
+ * counted when first asked (one pass comparing bytes); the strings are made as it is iterated.
  */
 export function mergedPaths(a: PathTable, b: PathTable): PathList {
-  let length = 0;
-  mergeIndexes(a, b, () => {
-    length++;
-  });
+  let length: number | undefined;
   return {
-    length,
+    // Counted when first asked (a pass comparing bytes): a plan that collapses nothing to the
+    // whole site never asks.
+    get length() {
+      if (length === undefined) {
+        let count = 0;
+        mergeIndexes(a, b, () => {
+          count++;
+        });
+        length = count;
+      }
+      return length;
+    },
     folderCounts: (changed) => mergedFolderCounts(a, b, changed),
     *[Symbol.iterator]() {
       let i = 0;
