@@ -47,6 +47,7 @@ import {
 import { observeUnchangedValidators } from './observe-validators.ts';
 import { type HashFix, planHashFix, purgeDiffOf } from './plan-hash-fix.ts';
 import { type AppliedPlan, releaseFromPlan } from './release-from-plan.ts';
+import { checkReleaseManifest, type ReleaseManifest } from './release-manifest.ts';
 import type { DeployResult } from './result.ts';
 import { withVantage } from './with-vantage.ts';
 
@@ -113,9 +114,9 @@ export async function prepareRelease(
   signal?: AbortSignal,
   store: BaselineStore = defaultBaselineStore(config),
   httpClient?: HttpClientFactory,
-  manifest?: PackedManifest,
+  manifest?: ReleaseManifest,
 ): Promise<Release> {
-  const read = await readRelease(config, log, signal, store, undefined, httpClient, manifest);
+  const read = await readRelease(config, log, signal, store, { httpClient, manifest });
   const { previous, next, diff } = read;
   const known = knownPaths(previous, next);
   // With content-hash names, new hashed URLs are new: verified, never purged.
@@ -147,14 +148,22 @@ export async function readRelease(
   log: Logger,
   signal: AbortSignal | undefined,
   store: BaselineStore,
-  origin?: OriginDecision,
-  httpClient?: HttpClientFactory,
-  manifest?: PackedManifest,
+  options: {
+    /** The origin's validator style, decided already (a plan document's decision). */
+    readonly origin?: OriginDecision;
+    readonly httpClient?: HttpClientFactory;
+    /** The release as a manifest (`plan --manifest`), checked here, instead of a scan. */
+    readonly manifest?: ReleaseManifest;
+  } = {},
 ): Promise<Omit<Release, 'plan'>> {
+  const { origin, httpClient, manifest } = options;
+  // Before the baseline is read: a manifest the hash fix cannot use, or another site's, is
+  // refused before any work.
+  if (manifest !== undefined) checkReleaseManifest(config, manifest, log);
   const started = Date.now();
   const baseline = await store.read(signal);
   const scanned =
-    manifest ?? (await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal }));
+    manifest?.manifest ?? (await scanDirPacked(config.dir, { baseUrl: config.baseUrl, signal }));
   if (manifest === undefined)
     log.info(`scan: ${scanned.files.count} files in ${config.dir} (${Date.now() - started} ms)`);
   const previous = baseline ?? emptyPackedManifest();

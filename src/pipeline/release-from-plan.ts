@@ -43,7 +43,7 @@ export async function releaseFromPlan(
   }
   if (stale.length > 0) refuse(applied, stale);
 
-  const read = await readRelease(config, log, signal, store, document.origin);
+  const read = await readRelease(config, log, signal, store, { origin: document.origin });
   if (baselineDigest(read.hadBaseline ? read.previous : undefined) !== document.digests.baseline) {
     stale.push(
       read.hadBaseline

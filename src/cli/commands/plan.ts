@@ -6,7 +6,8 @@ import { readPackedManifestsAtOnce } from '../../manifest/read-packed-manifest-p
 import { type BaselineStore, stateBranchOf } from '../../pipeline/baseline-store.ts';
 import type { HashSummary, PlanManifestSource } from '../../pipeline/plan-document.ts';
 import { writePlanDocument } from '../../pipeline/plan-document.ts';
-import { planRelease, refuseHashFixWith } from '../../pipeline/plan-release.ts';
+import { planRelease } from '../../pipeline/plan-release.ts';
+import { refuseHashFixWith } from '../../pipeline/release-manifest.ts';
 import { printable } from '../../report/printable.ts';
 import { renderDiffText, renderOriginText, renderPlanText } from '../../report/render-text.ts';
 import { parseCommandArgs } from '../args.ts';
