@@ -23,6 +23,7 @@ export {
   parseManifest,
   serializeManifest,
 } from './manifest/manifest.ts';
+export type { PathList } from './manifest/merged-paths.ts';
 export {
   emptyPackedManifest,
   knownPaths,
@@ -32,7 +33,7 @@ export {
   packManifest,
   unpackManifest,
 } from './manifest/packed-manifest.ts';
-export type { PathList, PathTable } from './manifest/path-table.ts';
+export type { PathTable } from './manifest/path-table.ts';
 export { parsePackedManifest, readManifestStream } from './manifest/read-manifest-stream.ts';
 export { scanDir, scanDirPacked } from './manifest/scan-dir.ts';
 export { manifestChunks, writeManifestStream } from './manifest/write-manifest-stream.ts';

@@ -7,8 +7,9 @@ import {
   type ManifestVersion,
   type RecordedValidators,
 } from './manifest.ts';
+import { mergedPaths, type PathList } from './merged-paths.ts';
 import { PackedFilesBuilder } from './packed-files-builder.ts';
-import { mergedPaths, type PathList, type PathTable } from './path-table.ts';
+import type { PathTable } from './path-table.ts';
 
 /**
  * The files of a release in columns: entry `i` is `paths.at(i)`, the 32 bytes of `sha256` from

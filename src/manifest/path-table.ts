@@ -1,50 +1,5 @@
 import { grown } from './grown.ts';
 import type { FastBuffer } from './json-cursor.ts';
-import { comparePaths } from './manifest.ts';
-
-/**
- * Anything with a length that yields paths in order: a `PathTable`, a merge of two (the
- * planner's `known`), or a plain array in tests.
- */
-export interface PathList extends Iterable<string> {
-  readonly length: number;
-  /**
-   * `folderCounts(this, changed)`, computed without a string per path where the list can (a
-   * merge of two tables compares bytes and decodes one string per folder).
-   */
-  folderCounts?(changed: ReadonlySet<string>): Map<string, FolderCount>;
-}
-
-/** Files directly in one folder, and how many of those are in a changed set. */
-export interface FolderCount {
-  files: number;
-  changed: number;
-}
-
-/**
- * Per folder (`''`, `a/`, `a/b/`: a path up to its last `/`), its files among `paths` and how
- * many of them `changed` holds. Runs of one folder are counted together (a sorted list keeps a
- * folder's files together, except around its subfolders), so the map is touched per run.
- */
-export function folderCounts(
-  paths: PathList,
-  changed: ReadonlySet<string>,
-): Map<string, FolderCount> {
-  if (paths.folderCounts !== undefined) return paths.folderCounts(changed);
-  const own = new Map<string, FolderCount>();
-  let folder: string | undefined;
-  let counts: FolderCount = { files: 0, changed: 0 };
-  for (const path of paths) {
-    if (folder === undefined || !path.startsWith(folder) || path.includes('/', folder.length)) {
-      folder = path.slice(0, path.lastIndexOf('/') + 1);
-      counts = own.get(folder) ?? { files: 0, changed: 0 };
-      own.set(folder, counts);
-    }
-    counts.files++;
-    if (changed.has(path)) counts.changed++;
-  }
-  return own;
-}
 
 /**
  * A release's paths as UTF-8 in one buffer: entry `i` is bytes `[starts[i], starts[i + 1])`.
@@ -56,10 +11,11 @@ export function folderCounts(
  * Order: `compare` gives `comparePaths` order (UTF-16 code units), which is UTF-8 byte order
  * except between a character above U+FFFF (4 bytes, a surrogate pair in UTF-16) and one in
  * U+E000–U+FFFF (3 bytes led by 0xEE or 0xEF): byte order puts the former last, code units
- * first. The first differing byte of two paths lies at a character boundary (a shared prefix
- * ends on one), so that pair is told by its lead bytes alone.
+ * first. Those are lead bytes (0xEE, 0xEF and 0xF0–0xF4 are never continuation bytes), so the
+ * first differing byte tells the pair apart; where it is a continuation byte, both characters
+ * have the same lead, hence the same length, and byte order is code unit order.
  */
-export class PathTable implements PathList {
+export class PathTable implements Iterable<string> {
   readonly length: number;
   readonly #bytes: FastBuffer;
   readonly #starts: Uint32Array;
@@ -150,6 +106,8 @@ export class PathTable implements PathList {
 
   /** The index of `path`, or -1: a binary search over the sorted table. */
   find(path: string): number {
+    // A lone surrogate would encode as U+FFFD and find another path: no path holds one.
+    if (!path.isWellFormed()) return -1;
     const wanted = Buffer.from(path, 'utf8');
     let low = 0;
     let high = this.length - 1;
@@ -182,11 +140,6 @@ export class PathTable implements PathList {
 
   *[Symbol.iterator](): Iterator<string> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
-  }
-
-  /** Bytes held: the text and the offsets (for the benchmarks' accounting). */
-  get byteLength(): number {
-    return (this.#starts[this.length] as number) + this.#starts.byteLength;
   }
 
   /**
@@ -302,97 +255,6 @@ export class PathTableBuilder {
     this.#end += size;
     this.#length++;
     this.#starts[this.#length] = this.#end;
-  }
-}
-
-/**
- * Two sorted tables' paths merged, each once: what either release holds. Its length is
- * counted when first asked (one pass comparing bytes); the strings are made as it is iterated.
- */
-export function mergedPaths(a: PathTable, b: PathTable): PathList {
-  let length: number | undefined;
-  return {
-    // Counted when first asked (a pass comparing bytes): a plan that collapses nothing to the
-    // whole site never asks.
-    get length() {
-      if (length === undefined) {
-        let count = 0;
-        mergeIndexes(a, b, () => {
-          count++;
-        });
-        length = count;
-      }
-      return length;
-    },
-    folderCounts: (changed) => mergedFolderCounts(a, b, changed),
-    *[Symbol.iterator]() {
-      let i = 0;
-      let j = 0;
-      while (i < a.length || j < b.length) {
-        const order = i === a.length ? 1 : j === b.length ? -1 : a.compare(i, b, j);
-        if (order <= 0) yield a.at(i++);
-        else yield b.at(j++);
-        if (order === 0) j++;
-      }
-    },
-  };
-}
-
-/**
- * `folderCounts` of the merge of `a` and `b` in bytes: a folder is told by comparing its bytes
- * with the current one's, a changed path by walking the changed set's paths, sorted and encoded
- * once, beside the merge. One string per folder, none per file.
- */
-function mergedFolderCounts(
-  a: PathTable,
-  b: PathTable,
-  changed: ReadonlySet<string>,
-): Map<string, FolderCount> {
-  const marks = new PathTableBuilder();
-  for (const path of [...changed].sort(comparePaths)) marks.add(path);
-  const marked = marks.finish();
-  const own = new Map<string, FolderCount>();
-  let folderTable: PathTable | undefined;
-  let folderIndex = 0;
-  let folderLength = -1;
-  let counts: FolderCount = { files: 0, changed: 0 };
-  let k = 0;
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const order = i === a.length ? 1 : j === b.length ? -1 : a.compare(i, b, j);
-    const table = order <= 0 ? a : b;
-    const index = order <= 0 ? i : j;
-    if (order <= 0) i++;
-    if (order >= 0) j++;
-    const length = table.folderLengthAt(index);
-    if (
-      folderTable === undefined ||
-      length !== folderLength ||
-      !table.samePrefix(index, folderTable, folderIndex, length)
-    ) {
-      folderTable = table;
-      folderIndex = index;
-      folderLength = length;
-      const folder = table.prefixAt(index, length);
-      counts = own.get(folder) ?? { files: 0, changed: 0 };
-      own.set(folder, counts);
-    }
-    counts.files++;
-    while (k < marked.length && marked.compare(k, table, index) < 0) k++;
-    if (k < marked.length && marked.compare(k, table, index) === 0) counts.changed++;
-  }
-  return own;
-}
-
-function mergeIndexes(a: PathTable, b: PathTable, visit: () => void): void {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const order = i === a.length ? 1 : j === b.length ? -1 : a.compare(i, b, j);
-    if (order <= 0) i++;
-    if (order >= 0) j++;
-    visit();
   }
 }
 

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import { folderCounts, type PathList } from '../manifest/path-table.ts';
+import type { PathList } from '../manifest/merged-paths.ts';
+import { folderCounts } from './folder-counts.ts';
 import type { UrlOptions } from './map-urls.ts';
 import { encodeSegment } from './map-urls.ts';
 

@@ -1,5 +1,5 @@
 import type { ManifestDiff } from '../manifest/diff-manifests.ts';
-import type { PathList } from '../manifest/path-table.ts';
+import type { PathList } from '../manifest/merged-paths.ts';
 import {
   batchTargets,
   makeBatch,

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePaths, parseManifest } from '../../src/manifest/manifest.ts';
-import { folderCounts, mergedPaths, PathTableBuilder } from '../../src/manifest/path-table.ts';
+import { mergedPaths } from '../../src/manifest/merged-paths.ts';
+import { PathTableBuilder } from '../../src/manifest/path-table.ts';
 import { parsePackedManifest } from '../../src/manifest/read-manifest-stream.ts';
+import { folderCounts } from '../../src/plan/folder-counts.ts';
 
 function tableOf(paths: readonly string[]) {
   const builder = new PathTableBuilder(64);
