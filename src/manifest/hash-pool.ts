@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, JobError } from '../errors.ts';
-import { type FileHash, hashFile } from './hash-file.ts';
+import { hashFile } from './hash-file.ts';
 import type { HashFailure, HashRequest, HashResponse, HashWorkerData } from './hash-worker.ts';
 import { hashWorkerScript } from './hash-worker-script.ts';
 import type { ScanOptions } from './scan-dir.ts';
@@ -27,11 +27,18 @@ const BATCHES_PER_WORKER = 3;
 const READ_BUFFER_BYTES = 1 << 20;
 const PROGRESS_INTERVAL_MS = 100;
 // Small trees are hashed on the main thread: a worker takes ~50 ms to start (more than the
-// whole of `node -e 0`), while a small file costs ~25 µs and SHA-256 runs at ~1 GB/s. The
+// whole of `node -e 0`), while a small file costs ~10 µs and SHA-256 runs at ~1 GB/s. The
 // first files, up to these caps (~10 ms of work), never wait for a worker; a tree that
 // outgrows them goes to the workers from there on (bench: startup).
 const INLINE_MAX_FILES = 256;
 const INLINE_MAX_BYTES = 8 << 20;
+// Past the caps the main thread still hashes a batch whenever every worker holds its
+// BATCHES_PER_WORKER requests, and goes back to the event loop between batches, so an answer
+// waits at most one batch (~3 ms). Walking and storing take it ~3 µs per file, a third of a
+// small file's hashing: it would otherwise idle most of the scan (bench: scan, issue 11:
+// 100,000 small files, 2 cores: ~15 % less CPU, ~10 % less time). A file over this budget goes
+// to a worker.
+const MAIN_BUDGET_BYTES = 1 << 20;
 
 /**
  * Receives each file, in walk order: its size, mtime and the SHA-256 at bytes
@@ -59,6 +66,8 @@ interface Work {
   readonly batch: number;
   readonly offset: number;
   readonly paths: string[];
+  /** Handed back: the size of the first file, when a worker or this thread has seen it. */
+  readonly firstSize?: number;
 }
 
 interface Posted extends Work {
@@ -69,7 +78,8 @@ interface Posted extends Work {
 
 /**
  * Hashes the walker's files: the first ones on this thread (a small tree never starts a worker),
- * the rest on worker threads, stored in walk (= sorted) order.
+ * the rest on worker threads and, while they are all busy, on this thread too; stored in walk
+ * (= sorted) order.
  */
 export class HashPool {
   readonly #walker: Walker;
@@ -94,16 +104,29 @@ export class HashPool {
   #fileCount = 0;
   #byteCount = 0;
   #lastProgress = performance.now();
+  #mainTurnQueued = false;
   #settled = false;
   #resolve: () => void = () => {};
   #reject: (error: unknown) => void = () => {};
 
+  /** The root with a trailing `/`: where this thread's hashing opens files. */
+  readonly #prefix: string;
+  // Allocated at the first batch this thread hashes, not with the pool: a 1 MiB buffer held
+  // from the start made the workers' reads of the large tree ~2x dearer in system time, in
+  // the CLI process only (dist/cli.js, 20,000 files of ~50 KB: 0.8 s sys instead of 0.4,
+  // 3 runs each; cause not found). The inline phase uses a buffer of its own, freed after.
+  #mainBuffer: Buffer | undefined;
+
   /** `put` receives each file, in walk order (scan-dir.ts: a record or packed columns). */
   constructor(walker: Walker, put: PutFile, options: ScanOptions) {
     this.#walker = walker;
+    this.#prefix = walker.root.endsWith('/') ? walker.root : `${walker.root}/`;
     this.#put = put;
     this.#options = options;
-    const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+    // The main thread hashes too (see MAIN_BUDGET_BYTES), so one worker fewer than cores by
+    // default: on 2 cores, 2 workers and the main thread made 3 threads that preempt each
+    // other, ~10 % more CPU for no gain in time (bench: scan, issue 11).
+    const count = Math.max(1, Math.floor(options.workers ?? availableParallelism() - 1));
     const slots = count * BATCHES_PER_WORKER;
     this.#claims = new Int32Array(new SharedArrayBuffer(4 * slots));
     this.#posted = new Array<Posted | undefined>(slots).fill(undefined);
@@ -165,27 +188,31 @@ export class HashPool {
    * when that finished the walk. The file that would pass a cap is left for the workers.
    */
   #hashInline(): boolean {
-    const prefix = this.#walker.root.endsWith('/') ? this.#walker.root : `${this.#walker.root}/`;
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const stats = new Float64Array(2);
+    const digests = new Uint8Array(32);
     const signal = this.#options.signal;
-    const admit = (size: number): boolean =>
-      this.#fileCount < INLINE_MAX_FILES && this.#byteCount + size <= INLINE_MAX_BYTES;
     for (let path = this.#carry; path !== undefined; path = this.#walker.next()) {
       signal?.throwIfAborted();
-      let hashed: FileHash | undefined;
+      if (this.#fileCount >= INLINE_MAX_FILES) {
+        this.#carry = path;
+        return false;
+      }
+      const maxSize = INLINE_MAX_BYTES - this.#byteCount;
+      let size: number;
       try {
-        hashed = hashFile(prefix + path, buffer, admit);
+        size = hashFile(this.#prefix + path, buffer, maxSize, stats, digests, 0);
       } catch (error) {
         const { code = 'EIO', message } = error as NodeJS.ErrnoException;
         throw failureError(this.#walker.dir, { path, code, message });
       }
-      if (hashed === undefined) {
+      if (size > maxSize) {
         this.#carry = path;
         return false;
       }
-      this.#put(path, hashed.size, hashed.mtimeMs, hashed.sha256, 0);
+      this.#put(path, size, stats[1] as number, digests, 0);
       this.#fileCount++;
-      this.#byteCount += hashed.size;
+      this.#byteCount += size;
     }
     this.#carry = undefined;
     this.#walkDone = true;
@@ -218,7 +245,84 @@ export class HashPool {
     if (this.#walkDone && this.#batches.size === 0) {
       this.#options.onProgress?.({ files: this.#fileCount, bytes: this.#byteCount });
       this.#settle();
+    } else if (!this.#mainTurnQueued && !this.#settled && this.#hasWorkHere()) {
+      // Every worker is busy: this thread takes the next batch itself.
+      this.#mainTurnQueued = true;
+      setImmediate(this.#mainTurn);
     }
+  }
+
+  /**
+   * Whether this thread has work: a part handed back whose first file fits MAIN_BUDGET_BYTES,
+   * or a new batch. No new batch while more parts wait than there are workers: the walk would
+   * run ahead of the hashing and hold every path it passed (a tree of files over this
+   * thread's budget).
+   */
+  #hasWorkHere(): boolean {
+    return this.#fitsHere(this.#handedBack[0]) || this.#mayWalkHere();
+  }
+
+  /** Takes the work `#hasWorkHere` promised. */
+  #takeWorkHere(): Work | undefined {
+    if (this.#fitsHere(this.#handedBack[0])) return this.#handedBack.shift();
+    return this.#mayWalkHere() ? this.#walk(MAIN_BUDGET_BYTES) : undefined;
+  }
+
+  #fitsHere(work: Work | undefined): boolean {
+    return work !== undefined && (work.firstSize ?? Number.POSITIVE_INFINITY) <= MAIN_BUDGET_BYTES;
+  }
+
+  #mayWalkHere(): boolean {
+    return !this.#walkDone && this.#handedBack.length <= this.#count;
+  }
+
+  /** Hashes one batch on this thread, then lets the workers' answers in. */
+  readonly #mainTurn = (): void => {
+    this.#mainTurnQueued = false;
+    if (this.#settled) return;
+    try {
+      const work = this.#takeWorkHere();
+      if (work !== undefined) this.#hashHere(work);
+      this.#store();
+      this.#pump();
+    } catch (error) {
+      this.#settle(error);
+    }
+  };
+
+  /** Hashes `work` on this thread up to MAIN_BUDGET_BYTES; the rest goes to the workers. */
+  #hashHere(work: Work): void {
+    this.#mainBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const buffer = this.#mainBuffer;
+    const batch = this.#batches.get(work.batch) as Batch;
+    const { paths, offset } = work;
+    let count = 0;
+    let bytes = 0;
+    let nextSize = 0;
+    for (; count < paths.length; count++) {
+      const path = paths[count] as string;
+      const maxSize = MAIN_BUDGET_BYTES - bytes;
+      let size: number;
+      try {
+        size = hashFile(
+          this.#prefix + path,
+          buffer,
+          maxSize,
+          batch.stats,
+          batch.digests,
+          offset + count,
+        );
+      } catch (error) {
+        const { code = 'EIO', message } = error as NodeJS.ErrnoException;
+        throw failureError(this.#walker.dir, { path, code, message });
+      }
+      if (size > maxSize) {
+        nextSize = size;
+        break;
+      }
+      bytes += size;
+    }
+    this.#answered(work, count, bytes, nextSize);
   }
 
   #leastLoaded(): number {
@@ -229,8 +333,8 @@ export class HashPool {
     return best;
   }
 
-  /** The next batch from the walker, sized by the mean file so far. */
-  #walk(): Work | undefined {
+  /** The next batch from the walker, `targetBytes` by the mean file so far. */
+  #walk(targetBytes = TARGET_BATCH_BYTES): Work | undefined {
     if (this.#walkDone) return undefined;
     const limit =
       this.#fileCount === 0
@@ -239,7 +343,7 @@ export class HashPool {
             1,
             Math.min(
               MAX_BATCH_FILES,
-              Math.floor((TARGET_BATCH_BYTES * this.#fileCount) / (this.#byteCount + 1)),
+              Math.floor((targetBytes * this.#fileCount) / (this.#byteCount + 1)),
             ),
           );
     const paths: string[] = [];
@@ -315,24 +419,33 @@ export class HashPool {
     const { count, stats, digests, nextSize = 0 } = answer;
     const batch = this.#batches.get(posted.batch) as Batch;
     batch.digests.set(digests.subarray(0, 32 * count), 32 * posted.offset);
-    for (let i = 0; i < count; i++) {
-      const at = posted.offset + i;
-      batch.stats[2 * at] = stats[2 * i] as number;
-      batch.stats[2 * at + 1] = stats[2 * i + 1] as number;
-      this.#byteCount += stats[2 * i] as number;
-    }
+    batch.stats.set(stats.subarray(0, 2 * count), 2 * posted.offset);
+    let bytes = 0;
+    for (let i = 0; i < count; i++) bytes += stats[2 * i] as number;
+    this.#answered(posted, count, bytes, nextSize);
+  }
+
+  /**
+   * Counts the first `count` files of `posted` (`bytes` in all) as stored in their batch and
+   * hands the rest back; `nextSize` is the size of the first file left over.
+   */
+  #answered(posted: Work, count: number, bytes: number, nextSize: number): void {
+    const batch = this.#batches.get(posted.batch) as Batch;
     batch.filled += count;
     this.#fileCount += count;
+    this.#byteCount += bytes;
     if (count < posted.paths.length) {
       const offset = posted.offset + count;
       const rest = posted.paths.slice(count);
       // A file over the budget goes out alone, so it holds up no other file.
       if (nextSize >= WORKER_BUDGET_BYTES && rest.length > 1) {
         this.#handedBack.unshift(
-          { batch: posted.batch, offset, paths: rest.slice(0, 1) },
+          { batch: posted.batch, offset, paths: rest.slice(0, 1), firstSize: nextSize },
           { batch: posted.batch, offset: offset + 1, paths: rest.slice(1) },
         );
-      } else this.#handedBack.unshift({ batch: posted.batch, offset, paths: rest });
+      } else {
+        this.#handedBack.unshift({ batch: posted.batch, offset, paths: rest, firstSize: nextSize });
+      }
     }
     const onProgress = this.#options.onProgress;
     const now = performance.now();

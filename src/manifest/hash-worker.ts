@@ -69,30 +69,29 @@ if (port !== null) {
     let count = 0;
     let bytes = 0;
     let nextSize: number | undefined;
+    // Over budget: hand this file and the rest back rather than make them wait here. A request
+    // of one file (one over the budget is sent alone) has no bound.
+    const alone = paths.length === 1;
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i] as string;
+      const maxSize = alone
+        ? Number.POSITIVE_INFINITY
+        : Math.min(budgetBytes - 1, budgetBytes - bytes);
+      let size: number;
       try {
-        // Over budget: hand this file and the rest back rather than make them wait here.
-        const alone = paths.length === 1;
-        const hashed = hashFile(prefix + path, buffer, (size) => {
-          if (alone || (size < budgetBytes && (i === 0 || bytes + size <= budgetBytes))) {
-            return true;
-          }
-          nextSize = size;
-          return false;
-        });
-        if (hashed === undefined) break;
-        digests.set(hashed.sha256, 32 * i);
-        count = i + 1;
-        stats[2 * i] = hashed.size;
-        stats[2 * i + 1] = hashed.mtimeMs;
-        bytes += hashed.size;
+        size = hashFile(prefix + path, buffer, maxSize, stats, digests, i);
       } catch (error) {
         const { code = 'EIO', message } = error as NodeJS.ErrnoException;
         const failure: HashFailure = { path, code, message };
         port.postMessage({ slot, failure } satisfies HashResponse);
         return;
       }
+      if (size > maxSize) {
+        nextSize = size;
+        break;
+      }
+      count = i + 1;
+      bytes += size;
     }
     const answer: HashResponse =
       nextSize === undefined

@@ -6,7 +6,10 @@ import type { PackedManifest } from './packed-manifest.ts';
 import { Walker } from './walk-dir.ts';
 
 export interface ScanOptions {
-  /** Hashing threads; defaults to `os.availableParallelism()`. */
+  /**
+   * Worker threads hashing beside the main thread (which hashes too); defaults to
+   * `os.availableParallelism() - 1`, at least 1.
+   */
   workers?: number;
   baseUrl?: string;
   /** Clock for `createdAt`; injectable so tests get stable output. */

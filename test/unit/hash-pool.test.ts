@@ -53,6 +53,32 @@ describe('HashPool: main thread, then workers', () => {
     }
   });
 
+  it('hashes on the main thread too while the worker is busy, a large file left to the worker', async () => {
+    // One worker holds 3 requests (16 files, then up to 256 each): past the first ~800 files
+    // the main thread hashes batches itself, up to 1 MiB each; a 1.5 MiB file among them
+    // goes to the worker. Every file must still land at its own path.
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 2000; i++) {
+      const big = i % 500 === 499;
+      const content = big
+        ? Buffer.alloc(1536 * 1024, i % 251)
+        : Buffer.from(`file ${i}\n`.repeat(1 + (i % 7)));
+      contents.set(`d${Math.floor(i / 400)}/f${String(i).padStart(4, '0')}.bin`, content);
+    }
+    for (const [path, content] of contents) {
+      mkdirSync(join(site, path, '..'), { recursive: true });
+      writeFileSync(join(site, path), content);
+    }
+    const { files } = await scanDir(site, { workers: 1 });
+    expect(Object.keys(files)).toEqual([...contents.keys()].sort(comparePaths));
+    for (const [path, content] of contents) {
+      expect([files[path]?.sha256, files[path]?.size], path).toEqual([
+        createHash('sha256').update(content).digest('hex'),
+        content.length,
+      ]);
+    }
+  });
+
   it('E_SCAN_RACE from a worker: a file past the caps deleted after the walk saw it', async () => {
     // scanDir lists the top folder before it returns and reads files only after; the last
     // file comes after the first 256 in walk order, so a worker, not the main thread, opens it.
