@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { requirePackedManifestFile } from '../../manifest/baseline-file.ts';
+import type { PackedManifest } from '../../manifest/packed-manifest.ts';
+import { readPackedManifestPair } from '../../manifest/read-packed-manifest-pair.ts';
 import { verifyReleaseFiles } from '../../pipeline/verify-release-files.ts';
 import { renderVerifyText } from '../../report/render-text.ts';
 import { reportTargets } from '../../report/write-reports.ts';
@@ -34,14 +36,7 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const reports = await reportTargets(values.report, io.cwd, io.env);
   const config = await loadConfigFromFlags(values, io);
-  const manifest =
-    values.manifest === undefined
-      ? undefined
-      : await requirePackedManifestFile(resolve(io.cwd, values.manifest));
-  const previous =
-    values.previous === undefined
-      ? undefined
-      : await requirePackedManifestFile(resolve(io.cwd, values.previous), 'previous manifest');
+  const { manifest, previous } = await readManifestFlags(values, io);
   const progress = verifyProgress(io);
   try {
     const result = await verifyReleaseFiles(config, {
@@ -65,4 +60,32 @@ export async function verifyCommand(args: readonly string[], io: CliIO): Promise
   } finally {
     progress.finish();
   }
+}
+
+/**
+ * `--manifest` and `--previous`, read at once when both are given (two large manifests take
+ * the two cores), each alone otherwise; refused as `requirePackedManifestFile` refuses them.
+ */
+async function readManifestFlags(
+  values: { readonly manifest?: string; readonly previous?: string },
+  io: CliIO,
+): Promise<{ manifest?: PackedManifest; previous?: PackedManifest }> {
+  const file = (path: string | undefined, what: string) => {
+    if (path === undefined) return undefined;
+    const absolute = resolve(io.cwd, path);
+    return { path: absolute, at: absolute, what };
+  };
+  const manifest = file(values.manifest, 'manifest');
+  const previous = file(values.previous, 'previous manifest');
+  if (manifest !== undefined && previous !== undefined) {
+    const [next, before] = await readPackedManifestPair(manifest, previous, io.signal);
+    return { manifest: next, previous: before };
+  }
+  const read = (one: { path: string; what: string } | undefined) =>
+    one === undefined ? undefined : requirePackedManifestFile(one.path, one.what);
+  const [next, before] = [await read(manifest), await read(previous)];
+  return {
+    ...(next === undefined ? {} : { manifest: next }),
+    ...(before === undefined ? {} : { previous: before }),
+  };
 }
