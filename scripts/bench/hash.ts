@@ -15,18 +15,20 @@
  * (no flags) are printed beside, with their growth, without a goal.
  *
  * `EDGEPURGE_BENCH_RUNS` sets the runs per contestant (default 3, interleaved, median).
- * `EDGEPURGE_BENCH_CLI` runs another build of the CLI than dist/cli.js (built first if missing;
- * a warning if src/ is newer). `EDGEPURGE_BENCH_HASH_GULP=0` leaves gulp out (no speed goal).
+ * `EDGEPURGE_BENCH_CLI` runs another build of the CLI, as it is, instead of dist/cli.js (which is
+ * otherwise rebuilt first: ensure-cli.ts). `EDGEPURGE_BENCH_HASH_GULP=0` leaves gulp out (no
+ * speed goal).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDist } from '../build.ts';
+import { CLI as DIST_CLI, ensureCli } from './ensure-cli.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = resolve(process.env.EDGEPURGE_BENCH_CLI ?? join(REPO, 'dist/cli.js'));
+const OTHER_CLI = process.env.EDGEPURGE_BENCH_CLI || undefined;
+const CLI = OTHER_CLI === undefined ? DIST_CLI : resolve(OTHER_CLI);
 const GULP = join(REPO, 'scripts/bench/gulp-rev-run.ts');
 const ROOT = join(REPO, '.tmp/bench/hash');
 const RUNS = Number(process.env.EDGEPURGE_BENCH_RUNS ?? '3');
@@ -66,12 +68,8 @@ export async function run(): Promise<void> {
   if (!(Number.isInteger(RUNS) && RUNS > 0)) throw new Error('EDGEPURGE_BENCH_RUNS: a count');
   if (!existsSync('/usr/bin/time'))
     throw new Error('the hash bench needs /usr/bin/time (GNU time)');
-  if (!existsSync(CLI)) {
-    console.log(`${CLI} is missing: building dist/ first`);
-    await buildDist();
-  } else if (newestUnder(join(REPO, 'src')) > statSync(CLI).mtimeMs) {
-    console.log(`warning: ${CLI} is older than src/: this measures that build (npm run build)`);
-  }
+  if (OTHER_CLI === undefined) ensureCli();
+  else if (!existsSync(CLI)) throw new Error(`EDGEPURGE_BENCH_CLI: ${CLI} does not exist`);
   const medium = generateSite(join(ROOT, `site-${FILES}`), FILES);
   const small = generateSite(join(ROOT, `site-${SMALL}`), SMALL);
   const large = generateSite(join(ROOT, `site-${LARGE}`), LARGE);
@@ -150,16 +148,6 @@ export async function run(): Promise<void> {
   console.log(
     `memory, young generation held: peak RSS grows ${slope.toFixed(0)} bytes per added file ${FILES} → ${LARGE} (HTML/CSS/JS average ${(medium.textBytes / (FILES / 4)).toFixed(0)} bytes a file, images 2048)   goal ≤${GOAL_BYTES_PER_FILE} (the map, ~320 live, ×3 GC headroom)   ${slope <= GOAL_BYTES_PER_FILE ? 'PASS' : 'MISS'}`,
   );
-}
-
-/** The newest mtime of a file under `dir`. */
-function newestUnder(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile())
-      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
 }
 
 /**

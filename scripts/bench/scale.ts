@@ -1,8 +1,8 @@
 /**
  * Scale benchmark (issue 11): the CLI's stages as processes (`node dist/cli.js`, the published
- * entry, start-up included) on a generated tree of small files nested 4 deep, 1,000,000 by
- * default (`EDGEPURGE_BENCH_SCALE=0.1` → 100,000), timing wall clock and peak RSS
- * (`/usr/bin/time`) per stage:
+ * entry, start-up included; rebuilt first: ensure-cli.ts) on a generated tree of small files
+ * nested 4 deep, 1,000,000 by default (`EDGEPURGE_BENCH_SCALE=0.1` → 100,000), timing wall
+ * clock and peak RSS (`/usr/bin/time`) per stage:
  *
  *   manifest   scan the tree into a manifest file (`manifest DIR --base-url URL --out FILE`)
  *   diff       that manifest against a baseline with 1 % of the files changed
@@ -56,10 +56,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI, ensureCli } from './ensure-cli.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = join(REPO, '.tmp/bench');
-const CLI = join(REPO, 'dist/cli.js');
 const SCALE = Number(process.env.EDGEPURGE_BENCH_SCALE ?? '1');
 const FULL = 1_000_000;
 const FILES_PER_DIR = 100;
@@ -141,6 +141,7 @@ export async function run(): Promise<void> {
   if (!(SCALE > 0 && SCALE <= 1)) throw new Error('EDGEPURGE_BENCH_SCALE must be in (0, 1]');
   if (!existsSync('/usr/bin/time'))
     throw new Error('the scale bench needs /usr/bin/time (GNU time)');
+  ensureCli();
   const files = Math.max(MIN_FILES, Math.round(FULL * SCALE));
   console.log(
     `scale ${SCALE}: ${files} files, ${availableParallelism()} cores, node ${process.version}, ` +

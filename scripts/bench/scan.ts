@@ -3,7 +3,7 @@
  * (20,000 files / 1 GiB, and 100,000 files of 2 KiB), against the machine's SHA-256 limit, and
  * its memory per file. `EDGEPURGE_BENCH_SCALE=0.1` shrinks both trees for a quick run.
  * Besides `scanDir` in this process, `edgepurge manifest DIR --out FILE` is timed as a process
- * (the published dist/cli.js, start-up included, as a user runs it; built first if missing).
+ * (the published dist/cli.js, start-up included, as a user runs it; built first: ensure-cli.ts).
  *
  * Trees are generated once and cached under .tmp/bench/ (git-ignored). The page cache cannot be
  * dropped here, so one warm-up pass makes both contestants read from memory.
@@ -18,11 +18,10 @@ import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { $ } from 'zx';
 import { scanDir } from '../../src/manifest/scan-dir.ts';
-import { buildDist } from '../build.ts';
+import { CLI, ensureCli } from './ensure-cli.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = join(REPO, '.tmp/bench');
-const CLI = join(REPO, 'dist/cli.js');
 const SCALE = Number(process.env.EDGEPURGE_BENCH_SCALE ?? '1');
 const ROUNDS = 3;
 const FILES_PER_DIR = 100;
@@ -64,10 +63,7 @@ export async function run(): Promise<void> {
     () => 2 * KiB,
   );
 
-  if (!existsSync(CLI)) {
-    console.log('dist/cli.js is missing: building it first');
-    await buildDist();
-  }
+  ensureCli();
 
   const ratios: number[] = [];
   const cliRatios: number[] = [];

@@ -6,16 +6,15 @@
  * without a goal. `EDGEPURGE_BENCH_RUNS` sets the runs per command (default 25).
  *
  * Runs are interleaved (one of each command per round), so a busy machine slows every
- * contestant alike; the median of the rounds is reported. dist/ is built first if missing.
+ * contestant alike; the median of the rounds is reported. dist/ is built first (ensure-cli.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDist } from '../build.ts';
+import { CLI, ensureCli } from './ensure-cli.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(REPO, 'dist/cli.js');
 const SOURCE_BIN = join(REPO, 'bin/edgepurge.js');
 const ONE_FILE = join(REPO, '.tmp/bench/startup-one-file');
 const RUNS = Number(process.env.EDGEPURGE_BENCH_RUNS ?? '25');
@@ -31,7 +30,7 @@ interface Contestant {
 
 export async function run(): Promise<void> {
   if (!(Number.isInteger(RUNS) && RUNS > 0)) throw new Error('EDGEPURGE_BENCH_RUNS: a count');
-  await ensureDist();
+  ensureCli();
   mkdirSync(ONE_FILE, { recursive: true });
   writeFileSync(join(ONE_FILE, 'index.html'), '<h1>one</h1>\n');
 
@@ -69,13 +68,6 @@ export async function run(): Promise<void> {
       `${contestant.label.padEnd(31)} ${ms.toFixed(1).padStart(6)} ms ${ratio.toFixed(2).padStart(8)}×   ${contestant.goal ? `≤${GOAL_RATIO}×` : '   '}  ${verdict}`,
     );
   });
-}
-
-/** Builds dist/ when it is missing (a stale dist/ is the caller's business: `npm run build`). */
-async function ensureDist(): Promise<void> {
-  if (existsSync(CLI)) return;
-  console.log('dist/cli.js is missing: building it first');
-  await buildDist();
 }
 
 /** Wall time of one `node <args>` run, in ms; a failing command stops the benchmark. */

@@ -7,8 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,42 +14,16 @@ import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
 import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
 import { editSampleSiteInPlace, writeSampleSite } from '../../src/demo/sample-site.ts';
 import type { PlanDocument } from '../../src/pipeline/plan-document.ts';
+import { type RecordingVarnish, recordingVarnish } from '../support/recording-varnish.ts';
 import { type MainRun, runMain } from '../support/run-main.ts';
-import { httpRequest } from '../support/stack.ts';
 
 const HOST = 'www.example.test';
-
-/** A Varnish endpoint that records every request (`METHOD host path`) and forwards it to the edge. */
-async function recordingVarnish(
-  edge: DemoEdge,
-): Promise<{ server: Server; url: string; seen: string[] }> {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.headers.host}${req.url}`);
-    const headers: Record<string, string> = {};
-    for (const name of ['x-ban-path', 'xkey-purge']) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    httpRequest(`${edge.url}${req.url}`, {
-      method: req.method,
-      host: req.headers.host,
-      headers,
-    }).then(
-      (answer) => res.writeHead(answer.status).end(),
-      () => res.writeHead(502).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}`, seen };
-}
 
 describe('plan --out, then deploy --plan', () => {
   let work: string;
   let origin: DemoServer;
   let edge: DemoEdge;
-  let varnish: Awaited<ReturnType<typeof recordingVarnish>>;
+  let varnish: RecordingVarnish;
 
   beforeEach(async () => {
     work = await mkdtemp(join(tmpdir(), 'edgepurge-plan-apply-'));
