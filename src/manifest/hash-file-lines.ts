@@ -1,7 +1,6 @@
 import type { Hash } from 'node:crypto';
-import type { PackedFiles } from './packed-manifest.ts';
+import { type PackedFiles, putShaHex } from './packed-manifest.ts';
 
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const BATCH_BYTES = 64 * 1024;
 
 /**
@@ -12,7 +11,7 @@ const BATCH_BYTES = 64 * 1024;
  * 1,000,000 files, building the strings took most of a digest's time).
  */
 export function hashFileLines(hash: Hash, files: PackedFiles, options: { sizes?: boolean } = {}) {
-  const { count, paths, sha256, sizes, mtimes } = files;
+  const { count, paths, sizes, mtimes } = files;
   const withSizes = options.sizes === true;
   const buffer = Buffer.allocUnsafe(BATCH_BYTES);
   let at = 0;
@@ -29,12 +28,7 @@ export function hashFileLines(hash: Hash, files: PackedFiles, options: { sizes?:
       hash.update(paths.bytesAt(i));
     } else at += paths.copyTo(i, buffer, at);
     buffer[at++] = 0;
-    const from = i * 32;
-    for (let k = 0; k < 32; k++) {
-      const byte = sha256[from + k] as number;
-      buffer[at++] = HEX[byte >> 4] as number;
-      buffer[at++] = HEX[byte & 15] as number;
-    }
+    at = putShaHex(files, i, buffer, at);
     if (withSizes) {
       buffer[at++] = 0;
       at += buffer.write(String(sizes[i]), at, 'latin1');

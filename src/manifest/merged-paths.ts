@@ -11,7 +11,7 @@ export interface PathList extends Iterable<string> {
    * `folderCounts(this, changed)`, computed without a string per path where the list can (a
    * merge of two tables compares bytes and decodes one string per folder).
    */
-  folderCounts?(changed: ReadonlySet<string>): Map<string, FolderCount>;
+  folderCounts?(changed: ReadonlySet<string>): ReadonlyMap<string, Readonly<FolderCount>>;
 }
 
 /** Files directly in one folder, and how many of those are in a changed set. */
@@ -26,6 +26,9 @@ export interface FolderCount {
  */
 export function mergedPaths(a: PathTable, b: PathTable): PathList {
   let length: number | undefined;
+  let counted:
+    | { changed: ReadonlySet<string>; counts: ReadonlyMap<string, Readonly<FolderCount>> }
+    | undefined;
   return {
     // Counted when first asked (a pass comparing bytes): a plan that collapses nothing to the
     // whole site never asks.
@@ -39,7 +42,13 @@ export function mergedPaths(a: PathTable, b: PathTable): PathList {
       }
       return length;
     },
-    folderCounts: (changed) => mergedFolderCounts(a, b, changed),
+    // Every provider that purges prefixes asks with the same set: counted once.
+    folderCounts: (changed) => {
+      if (counted?.changed !== changed) {
+        counted = { changed, counts: mergedFolderCounts(a, b, changed) };
+      }
+      return counted.counts;
+    },
     *[Symbol.iterator]() {
       let i = 0;
       let j = 0;

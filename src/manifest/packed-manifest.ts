@@ -93,6 +93,29 @@ export function shaHexAt(files: PackedFiles, index: number): string {
   return Buffer.from(sha256.buffer, sha256.byteOffset + index * 32, 32).toString('hex');
 }
 
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * Writes entry `index`'s SHA-256 as 64 lower-case hex digits into `target` at `at`; returns the
+ * end. For writers that fill a buffer (no string per file, unlike `shaHexAt`).
+ */
+export function putShaHex(
+  files: PackedFiles,
+  index: number,
+  target: Uint8Array,
+  at: number,
+): number {
+  const { sha256 } = files;
+  const from = index * 32;
+  let to = at;
+  for (let k = 0; k < 32; k++) {
+    const byte = sha256[from + k] as number;
+    target[to++] = HEX_DIGITS[byte >> 4] as number;
+    target[to++] = HEX_DIGITS[byte & 15] as number;
+  }
+  return to;
+}
+
 /** Whether entry `i` of `a` and entry `j` of `b` have the same bytes (the same SHA-256). */
 export function sameSha(a: PackedFiles, i: number, b: PackedFiles, j: number): boolean {
   const x = a.sha256;

@@ -166,10 +166,6 @@ export class PathTableBuilder {
     this.#starts = new Uint32Array(1024);
   }
 
-  get length(): number {
-    return this.#length;
-  }
-
   /** Appends `path` (well-formed: no lone surrogate, which UTF-8 cannot hold). */
   add(path: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.

@@ -49,7 +49,7 @@ export class TypeInterner {
 }
 
 /** FNV-1a of `bytes[start, end)`: what read-canonical-entry.ts computes as it scans a type. */
-export function typeHash(bytes: Uint8Array, start: number, end: number): number {
+function typeHash(bytes: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), FNV_PRIME);
   return hash;

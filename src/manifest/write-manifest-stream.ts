@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { comparePaths, MANIFEST_VERSION } from './manifest.ts';
-import type { PackedManifest } from './packed-manifest.ts';
+import { type PackedManifest, putShaHex } from './packed-manifest.ts';
 
 /** Bytes are handed out in pieces of about this many. */
 const CHUNK_BYTES = 256 * 1024;
 
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
 // The constant parts of an entry, between its variable fields.
 const ENTRY_OPEN = Buffer.from('    ', 'latin1');
 const AFTER_KEY = Buffer.from(': {\n      "mtimeMs": ', 'latin1');
@@ -46,7 +45,7 @@ export function* manifestBytes(manifest: PackedManifest): Generator<Buffer> {
   yield Buffer.from(`${head}  "files": {\n`, 'utf8');
   // A few dozen types: each quoted and encoded once, not once per file.
   const types = files.types.map((type) => Buffer.from(JSON.stringify(type), 'utf8'));
-  const { count, paths, sha256, sizes, mtimes, typeIds } = files;
+  const { count, paths, sizes, mtimes, typeIds } = files;
   let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let at = 0;
   for (let i = 0; i < count; i++) {
@@ -68,12 +67,7 @@ export function* manifestBytes(manifest: PackedManifest): Generator<Buffer> {
     at = put(buffer, at, AFTER_KEY);
     at = putAscii(buffer, at, jsonNumber(mtimes[i] as number));
     at = put(buffer, at, AFTER_MTIME);
-    const from = i * 32;
-    for (let k = 0; k < 32; k++) {
-      const byte = sha256[from + k] as number;
-      buffer[at++] = HEX[byte >> 4] as number;
-      buffer[at++] = HEX[byte & 15] as number;
-    }
+    at = putShaHex(files, i, buffer, at);
     at = put(buffer, at, AFTER_SHA);
     at = putAscii(buffer, at, jsonNumber(sizes[i] as number));
     at = put(buffer, at, AFTER_SIZE);

@@ -5,12 +5,13 @@ export type { FolderCount } from '../manifest/merged-paths.ts';
 /**
  * Per folder (`''`, `a/`, `a/b/`: a path up to its last `/`), its files among `paths` and how
  * many of them `changed` holds. Runs of one folder are counted together (a sorted list keeps a
- * folder's files together, except around its subfolders), so the map is touched per run.
+ * folder's files together, except around its subfolders), so the map is touched per run. The
+ * map may be the list's own, shared by every caller with the same set: read it, do not change it.
  */
 export function folderCounts(
   paths: PathList,
   changed: ReadonlySet<string>,
-): Map<string, FolderCount> {
+): ReadonlyMap<string, Readonly<FolderCount>> {
   if (paths.folderCounts !== undefined) return paths.folderCounts(changed);
   const own = new Map<string, FolderCount>();
   let folder: string | undefined;
