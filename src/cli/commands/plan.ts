@@ -32,10 +32,12 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   const config = await loadConfigFromFlags(values, io);
   // Refused before a large manifest is read for nothing.
   if (values.manifest !== undefined) refuseHashFixWith(config, '--manifest');
-  const { manifest, baseline } = await readManifestFlag(values.manifest, config.baseline, io);
   const log = ioLogger(io);
   const { env, redactor } = io;
+  // Opened first: a store that cannot open (a github: baseline without its token) fails before
+  // two large manifests are read.
   const opened = await openBaselineStore(config, { env, log, redactor });
+  const { manifest, baseline } = await readManifestFlag(values.manifest, config.baseline, io);
   const store = baseline === undefined ? opened : withBaselineRead(opened, baseline);
   const { release, document } = await planRelease(config, {
     env,
