@@ -1,6 +1,8 @@
 import { InputError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { duplicateMemberOf } from './duplicate-member.ts';
+import { packManifest } from './packed-manifest.ts';
+import { manifestChunks } from './write-manifest-stream.ts';
 
 /**
  * The manifest format this build writes. Version 2 adds `validators` (what the edge served when
@@ -65,39 +67,14 @@ export function isSafeRelativePath(path: string): boolean {
   return !wrapped.includes('//') && !wrapped.includes('/./') && !wrapped.includes('/../');
 }
 
-/** Serialises a manifest with sorted keys, so equal trees give equal bytes (but `createdAt`). */
+/**
+ * Serialises a manifest with sorted keys, so equal trees give equal bytes (but `createdAt`):
+ * `JSON.stringify(…, null, 2)`'s layout with every key in `comparePaths` order, then a newline.
+ * Written by the streaming writer (`manifestChunks`), so both give the same bytes — also for
+ * file names like `9` and `10`, which a JavaScript object would list in numeric order.
+ */
 export function serializeManifest(manifest: Manifest): string {
-  const files = emptyFiles();
-  for (const path of Object.keys(manifest.files).sort(comparePaths)) {
-    const entry = manifest.files[path] as FileEntry;
-    files[path] = {
-      mtimeMs: entry.mtimeMs,
-      sha256: entry.sha256,
-      size: entry.size,
-      type: entry.type,
-    };
-  }
-  const out: Record<string, unknown> = {};
-  if (manifest.baseUrl !== undefined) out.baseUrl = manifest.baseUrl;
-  out.createdAt = manifest.createdAt;
-  out.files = files;
-  out.generator = manifest.generator;
-  const validators = manifest.validators ?? {};
-  const urls = Object.keys(validators).sort(comparePaths);
-  // Only a verified release has validators: a scan's manifest stays as small as before.
-  if (urls.length > 0) {
-    const sorted: Record<string, RecordedValidators> = Object.create(null);
-    for (const url of urls) {
-      const seen = validators[url] as RecordedValidators;
-      const entry: { etag?: string; lastModified?: string } = {};
-      if (seen.etag !== undefined) entry.etag = seen.etag;
-      if (seen.lastModified !== undefined) entry.lastModified = seen.lastModified;
-      sorted[url] = entry;
-    }
-    out.validators = sorted;
-  }
-  out.version = MANIFEST_VERSION;
-  return `${JSON.stringify(out, null, 2)}\n`;
+  return [...manifestChunks(packManifest(manifest))].join('');
 }
 
 /** Code-unit order: stable across locales, unlike localeCompare. */

@@ -25,6 +25,7 @@ import { parsePackedManifest } from '../../src/manifest/read-manifest-stream.ts'
 import { scanDir, scanDirPacked } from '../../src/manifest/scan-dir.ts';
 import { manifestBytes, manifestChunks } from '../../src/manifest/write-manifest-stream.ts';
 import { ORIGIN_STYLES } from '../../src/origin/origin-style.ts';
+import { referenceJson } from '../support/reference-json.ts';
 
 const SECOND = 1000;
 const BASE_MTIME = 1_700_000_000_000;
@@ -153,6 +154,7 @@ describe('packed manifest', () => {
     fc.assert(
       fc.property(manifests, (manifest) => {
         const serialized = serializeManifest(manifest);
+        expect(serialized).toBe(referenceJson(manifest));
         const packed = packManifest(manifest);
         expect(text(packed)).toBe(serialized);
         const read = parsePackedManifest(serialized, 'm.json');
@@ -162,6 +164,20 @@ describe('packed manifest', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('writes root names that look like array indexes in comparePaths order, as any other', () => {
+    const files = emptyFiles();
+    for (const name of ['9', '10', 'a', '0']) {
+      files[name] = { size: 1, mtimeMs: 1, sha256: 'a'.repeat(64), type: 'text/plain' };
+    }
+    const manifest: Manifest = { version: 2, generator: 'g', createdAt: 'c', files };
+    const written = serializeManifest(manifest);
+    const order = ['"0"', '"10"', '"9"', '"a"'].map((key) => written.indexOf(`    ${key}: {`));
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect(parseManifest(written, 'm.json')).toEqual(manifest);
+    expect(text(parsePackedManifest(written, 'm.json'))).toBe(written);
   });
 
   it('writes escaped, non-ASCII and over-long paths in pieces that each end between entries', () => {
