@@ -1,16 +1,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
-import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
-import { writeSampleSite } from '../../src/demo/sample-site.ts';
-import {
-  FAKE_GITHUB_TOKEN,
-  type FakeGitHub,
-  githubFaults,
-  startFakeGitHub,
-} from '../support/fake-github.ts';
-import { type RunnerFiles, runAction, runnerFiles } from '../support/run-action.ts';
+import type { DemoEdge } from '../../src/demo/edge-proxy.ts';
+import { type ActionSite, startActionSite } from '../support/action-site.ts';
+import { FAKE_GITHUB_TOKEN, type FakeGitHub, githubFaults } from '../support/fake-github.ts';
+import { type RunnerFiles, runAction } from '../support/run-action.ts';
 
 const HOST = 'www.example.test';
 const SHA = 'a'.repeat(40);
@@ -20,31 +14,17 @@ const SHA = 'a'.repeat(40);
 // stories on the bundled dist/action.js and real nginx + Varnish: test/e2e/action.test.ts.
 describe('the Action against the embedded edge and the GitHub fake', () => {
   let files: RunnerFiles;
-  let origin: DemoServer;
   let edge: DemoEdge;
   let github: FakeGitHub;
 
+  let site: ActionSite;
+
   beforeEach(async () => {
-    files = await runnerFiles();
-    await writeSampleSite(join(files.workspace, 'site'));
-    origin = await startOrigin({ root: join(files.workspace, 'site') });
-    edge = await startEdge({ origin: origin.url });
-    github = await startFakeGitHub();
-    await writeFile(
-      join(files.workspace, 'edgepurge.config.json'),
-      JSON.stringify({
-        dir: 'site',
-        baseUrl: `http://${HOST}`,
-        baseline: '.edgepurge/baseline.json',
-        providers: [{ type: 'varnish', endpoints: [edge.url] }],
-        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
-      }),
-    );
+    site = await startActionSite(HOST);
+    ({ files, edge, github } = site);
   });
   afterEach(async () => {
-    await edge.close();
-    await origin.close();
-    await github.close();
+    await site.close();
     expect(github.violations).toEqual([]);
   });
 

@@ -1,12 +1,11 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readInputs } from '../../src/action/read-inputs.ts';
-import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
-import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
-import { writeSampleSite } from '../../src/demo/sample-site.ts';
-import { FAKE_GITHUB_TOKEN, type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
-import { type RunnerFiles, runAction, runnerFiles } from '../support/run-action.ts';
+import type { DemoEdge } from '../../src/demo/edge-proxy.ts';
+import { type ActionSite, startActionSite } from '../support/action-site.ts';
+import { FAKE_GITHUB_TOKEN, type FakeGitHub } from '../support/fake-github.ts';
+import { type RunnerFiles, runAction } from '../support/run-action.ts';
 import { runMain } from '../support/run-main.ts';
 
 const HOST = 'www.example.test';
@@ -17,31 +16,17 @@ type Url = { url: string };
 // URL sets whose union is the whole run, and `edgepurge report merge` takes their JSON documents.
 describe('the Action with shard: I/N', () => {
   let files: RunnerFiles;
-  let origin: DemoServer;
   let edge: DemoEdge;
   let github: FakeGitHub;
 
+  let site: ActionSite;
+
   beforeAll(async () => {
-    files = await runnerFiles();
-    await writeSampleSite(join(files.workspace, 'site'));
-    origin = await startOrigin({ root: join(files.workspace, 'site') });
-    edge = await startEdge({ origin: origin.url });
-    github = await startFakeGitHub();
-    await writeFile(
-      join(files.workspace, 'edgepurge.config.json'),
-      JSON.stringify({
-        dir: 'site',
-        baseUrl: `http://${HOST}`,
-        baseline: '.edgepurge/baseline.json',
-        providers: [{ type: 'varnish', endpoints: [edge.url] }],
-        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
-      }),
-    );
+    site = await startActionSite(HOST);
+    ({ files, edge, github } = site);
   });
   afterAll(async () => {
-    await edge.close();
-    await origin.close();
-    await github.close();
+    await site.close();
     expect(github.violations).toEqual([]);
   });
 
