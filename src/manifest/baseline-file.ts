@@ -46,7 +46,7 @@ export async function readPackedManifestFile(
           `${at} must name a manifest written by edgepurge`,
         );
       }
-      manifest = await readManifestStream(chunksOf(handle), path, signal);
+      manifest = await readManifestStream(chunksOf(handle), path, signal, info.size);
     } finally {
       await handle.close();
     }

@@ -36,6 +36,16 @@ import { TypeInterner } from './type-interner.ts';
  */
 export const MAX_UNIT_BYTES = 1024 * 1024;
 
+/**
+ * An entry as edgepurge writes it takes at least this many bytes (a one-character path, two
+ * one-digit numbers, an empty type: indentation, keys and the 64 hex digits); a typical one
+ * ~220. Entries in a file ≤ its length / this; a compact hand-written file may hold more, and
+ * then the columns grow as they would without a guess.
+ */
+const MIN_CANONICAL_ENTRY_BYTES = 150;
+/** Path bytes ≤ the file's length / this, in edgepurge's layout (~24 of ~220 bytes typical). */
+const PATH_SHARE_DIVISOR = 4;
+
 type Phase = 'start' | 'first-member' | 'member' | 'first-entry' | 'entry' | 'done';
 type MapName = 'files' | 'validators' | 'ignored';
 interface Problem {
@@ -54,7 +64,7 @@ interface Problem {
 export class ManifestStreamParser {
   readonly #source: string;
   readonly #cursor: JsonCursor;
-  readonly #builder = new PackedFilesBuilder();
+  readonly #builder: PackedFilesBuilder;
   readonly #fields = new FileEntryFields();
   readonly #canonical = new CanonicalEntry();
   readonly #types: TypeInterner;
@@ -73,8 +83,20 @@ export class ManifestStreamParser {
   #topDuplicate: Problem | undefined;
   #validatorsDuplicate: Problem | undefined;
 
-  constructor(source: string) {
+  /**
+   * `expectedBytes`: the length of the text, when known (a file): the columns start at the
+   * most entries it can hold in the canonical layout, so they never grow (PackedFilesBuilder).
+   */
+  constructor(source: string, expectedBytes?: number) {
     this.#source = source;
+    this.#builder = new PackedFilesBuilder(
+      expectedBytes === undefined
+        ? {}
+        : {
+            entries: expectedBytes / MIN_CANONICAL_ENTRY_BYTES,
+            pathBytes: expectedBytes / PATH_SHARE_DIVISOR,
+          },
+    );
     this.#cursor = new JsonCursor(source);
     this.#types = new TypeInterner(this.#builder);
   }

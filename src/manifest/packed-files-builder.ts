@@ -17,16 +17,32 @@ export interface BuiltFiles {
  */
 export class PackedFilesBuilder {
   #count = 0;
-  #capacity = INITIAL_CAPACITY;
-  #paths = new PathTableBuilder();
-  #sha256 = new Uint8Array(INITIAL_CAPACITY * 32);
-  #sizes = new Float64Array(INITIAL_CAPACITY);
-  #mtimes = new Float64Array(INITIAL_CAPACITY);
-  #typeIds: Uint16Array | Uint32Array = new Uint16Array(INITIAL_CAPACITY);
+  #capacity: number;
+  #paths: PathTableBuilder;
+  #sha256: Uint8Array;
+  #sizes: Float64Array;
+  #mtimes: Float64Array;
+  #typeIds: Uint16Array | Uint32Array;
   #types: string[] = [];
   #typeIndex = new Map<string, number>();
   #sorted = true;
   #duplicate: string | undefined;
+
+  /**
+   * `expected`: about how many entries will come, when a caller can tell (a manifest file's
+   * length). The columns start that large, so they never grow by copying: a copy holds the old
+   * and the new column at once, and freed blocks stay in the allocator. Room never written
+   * takes no resident memory, so a high guess costs address space only.
+   */
+  constructor(expected: { readonly entries?: number; readonly pathBytes?: number } = {}) {
+    const capacity = Math.max(INITIAL_CAPACITY, Math.ceil(expected.entries ?? 0));
+    this.#capacity = capacity;
+    this.#paths = new PathTableBuilder(expected.pathBytes, capacity);
+    this.#sha256 = new Uint8Array(capacity * 32);
+    this.#sizes = new Float64Array(capacity);
+    this.#mtimes = new Float64Array(capacity);
+    this.#typeIds = new Uint16Array(capacity);
+  }
 
   get count(): number {
     return this.#count;

@@ -160,10 +160,11 @@ export class PathTableBuilder {
   #ascii = true;
   #finished = false;
 
-  constructor(initialBytes = 16 * 1024) {
+  /** `initialBytes` and `initialPaths`: room to start with (see PackedFilesBuilder). */
+  constructor(initialBytes = 16 * 1024, initialPaths = 1024) {
     // An ArrayBuffer of its own, never Buffer's shared pool: growth transfers it (below).
     this.#bytes = Buffer.from(new ArrayBuffer(Math.max(64, initialBytes))) as FastBuffer;
-    this.#starts = new Uint32Array(1024);
+    this.#starts = new Uint32Array(Math.max(2, initialPaths + 1));
   }
 
   /** Appends `path` (well-formed: no lone surrogate, which UTF-8 cannot hold). */

@@ -11,8 +11,10 @@ export async function readManifestStream(
   chunks: AsyncIterable<Uint8Array>,
   source: string,
   signal?: AbortSignal,
+  /** The stream's length in bytes, when known (a file): the columns are sized from it. */
+  expectedBytes?: number,
 ): Promise<PackedManifest> {
-  const parser = new ManifestStreamParser(source);
+  const parser = new ManifestStreamParser(source, expectedBytes);
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
     parser.push(chunk);
@@ -23,7 +25,8 @@ export async function readManifestStream(
 
 /** `parseManifest` into the packed form: the same checks, the same messages. */
 export function parsePackedManifest(text: string | Uint8Array, source: string): PackedManifest {
-  const parser = new ManifestStreamParser(source);
-  parser.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const parser = new ManifestStreamParser(source, bytes.length);
+  parser.push(bytes);
   return parser.end();
 }

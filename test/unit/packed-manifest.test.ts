@@ -14,6 +14,7 @@ import {
   type RecordedValidators,
   serializeManifest,
 } from '../../src/manifest/manifest.ts';
+import { PackedFilesBuilder } from '../../src/manifest/packed-files-builder.ts';
 import {
   emptyPackedManifest,
   findPackedPath,
@@ -164,6 +165,27 @@ describe('packed manifest', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('columns sized from a guess grow past it, and a high guess changes nothing', () => {
+    for (const expected of [
+      { entries: 10, pathBytes: 8 },
+      { entries: 100_000, pathBytes: 1e6 },
+    ]) {
+      const builder = new PackedFilesBuilder(expected);
+      for (let i = 0; i < 3000; i++) {
+        const index = builder.add(`d/f${String(i).padStart(5, '0')}.txt`, i, i + 0.5, 'text/plain');
+        builder.setSha(index, new Uint8Array(32).fill(i % 256));
+      }
+      const { files } = builder.finish();
+      expect(files.count).toBe(3000);
+      expect(files.paths.at(2999)).toBe('d/f02999.txt');
+      expect([files.sizes[2999], files.mtimes[2999], files.sha256[2999 * 32]]).toEqual([
+        2999,
+        2999.5,
+        2999 % 256,
+      ]);
+    }
   });
 
   it('writes root names that look like array indexes in comparePaths order, as any other', () => {
