@@ -162,9 +162,10 @@ export class PathTableBuilder {
 
   /** `initialBytes` and `initialPaths`: room to start with (see PackedFilesBuilder). */
   constructor(initialBytes = 16 * 1024, initialPaths = 1024) {
-    // An ArrayBuffer of its own, never Buffer's shared pool: growth transfers it (below).
-    this.#bytes = Buffer.from(new ArrayBuffer(Math.max(64, initialBytes))) as FastBuffer;
-    this.#starts = new Uint32Array(Math.max(2, initialPaths + 1));
+    // An ArrayBuffer of its own, never Buffer's shared pool: growth detaches it (`grown`).
+    const bytes = Math.min(0xffff_ffff, Math.max(64, Math.ceil(initialBytes)));
+    this.#bytes = Buffer.from(new ArrayBuffer(bytes)) as FastBuffer;
+    this.#starts = new Uint32Array(Math.max(2, Math.ceil(initialPaths) + 1));
   }
 
   /** Appends `path` (well-formed: no lone surrogate, which UTF-8 cannot hold). */
