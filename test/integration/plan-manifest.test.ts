@@ -6,62 +6,31 @@
  * corrupt file. In process, through `main(argv, io)`, against the embedded origin and edge.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DemoEdge, startEdge } from '../../src/demo/edge-proxy.ts';
-import { type DemoServer, startOrigin } from '../../src/demo/origin-server.ts';
-import { editSampleSiteInPlace, writeSampleSite } from '../../src/demo/sample-site.ts';
 import type { PlanDocument } from '../../src/pipeline/plan-document.ts';
-import { type RecordingVarnish, recordingVarnish } from '../support/recording-varnish.ts';
-import { type MainRun, runMain } from '../support/run-main.ts';
+import {
+  PLAN_APPLY_HOST,
+  type PlanApplySite,
+  startPlanApplySite,
+} from '../support/plan-apply-site.ts';
+import type { RecordingVarnish } from '../support/recording-varnish.ts';
 
-const HOST = 'www.example.test';
+const HOST = PLAN_APPLY_HOST;
 
 describe('plan --manifest', () => {
+  let site: PlanApplySite;
   let work: string;
-  let origin: DemoServer;
-  let edge: DemoEdge;
   let varnish: RecordingVarnish;
+  let run: PlanApplySite['run'];
+  let secondRelease: PlanApplySite['secondRelease'];
 
   beforeEach(async () => {
-    work = await mkdtemp(join(tmpdir(), 'edgepurge-plan-manifest-'));
-    await writeSampleSite(join(work, 'site'));
-    origin = await startOrigin({ root: join(work, 'site') });
-    edge = await startEdge({ origin: origin.url });
-    varnish = await recordingVarnish(edge);
-    await writeFile(
-      join(work, 'edgepurge.config.json'),
-      JSON.stringify({
-        dir: 'site',
-        baseUrl: `http://${HOST}`,
-        baseline: 'state/baseline.json',
-        providers: [{ type: 'varnish', endpoints: [varnish.url] }],
-        hooks: { upload: 'echo ran >> hook-ran.txt' },
-        verify: { connectTo: [`${HOST}:80:127.0.0.1:${edge.port}`], timeoutSeconds: 2 },
-      }),
-    );
+    site = await startPlanApplySite('edgepurge-plan-manifest-');
+    ({ work, varnish, run, secondRelease } = site);
   });
-  afterEach(async () => {
-    await new Promise((resolve) => varnish.server.close(resolve));
-    await edge.close();
-    await origin.close();
-    await rm(work, { recursive: true, force: true });
-  });
-
-  function run(...argv: string[]): Promise<MainRun> {
-    return runMain(argv, { cwd: work, env: { PATH: process.env.PATH } });
-  }
-
-  /** The first release is deployed; the second is edited in place (two validator hazards). */
-  async function secondRelease(): Promise<void> {
-    const first = await run('deploy', '--json');
-    expect(first.code, first.stderr).toBe(0);
-    await editSampleSiteInPlace(join(work, 'site'));
-    await rm(join(work, 'hook-ran.txt'));
-    varnish.seen.length = 0;
-  }
+  afterEach(() => site.close());
 
   async function manifestOut(...flags: string[]): Promise<void> {
     const written = await run('manifest', 'site', '--out', 'release.json', ...flags);
